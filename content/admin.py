@@ -1,0 +1,156 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from .forms import TextImportForm
+from .importer import text_export, text_import
+from .models import Chapter, Paragraph, Question, ReadingItem, StudyText
+from .textformat import TextFormatError
+
+
+class ChapterInline(admin.TabularInline):
+    model = Chapter
+    fields = ["number", "title"]
+    extra = 0
+    show_change_link = True
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    fields = ["position", "body"]
+    extra = 0
+    show_change_link = True
+
+
+class ReadingItemInline(admin.TabularInline):
+    model = ReadingItem
+    fields = ["level", "position", "title", "author", "reference", "note"]
+    extra = 0
+
+
+@admin.register(StudyText)
+class StudyTextAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "chapter_count", "question_count", "updated", "export_link"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [ChapterInline, QuestionInline, ReadingItemInline]
+    change_list_template = "admin/content/studytext/change_list.html"
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                chapter_count=Count("chapters", distinct=True),
+                question_count=Count("questions", distinct=True),
+            )
+        )
+
+    @admin.display(description="chapters", ordering="chapter_count")
+    def chapter_count(self, obj: StudyText) -> int:
+        return obj.chapter_count
+
+    @admin.display(description="questions", ordering="question_count")
+    def question_count(self, obj: StudyText) -> int:
+        return obj.question_count
+
+    @admin.display(description="export")
+    def export_link(self, obj: StudyText) -> str:
+        url = reverse("admin:content_studytext_export", args=[obj.pk])
+        return format_html('<a href="{}">Download .txt</a>', url)
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="content_studytext_import",
+            ),
+            path(
+                "<int:pk>/export/",
+                self.admin_site.admin_view(self.export_view),
+                name="content_studytext_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            return HttpResponse(status=403)
+        form = TextImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = text_import(
+                    slug=form.cleaned_data["slug"],
+                    data=upload.read(),
+                    title=form.cleaned_data["title"] or None,
+                )
+            except TextFormatError as exc:
+                form.add_error(
+                    "file", f"{upload.name}, line {exc.line}: {exc.reason}. Nothing was imported."
+                )
+            else:
+                self.message_user(request, report.summary(), messages.SUCCESS)
+                return redirect("admin:content_studytext_change", report.text.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import a study text",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/content/studytext/import.html", context)
+
+    def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.has_view_permission(request):
+            return HttpResponse(status=403)
+        text = get_object_or_404(StudyText, pk=pk)
+        response = HttpResponse(text_export(text), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{text.slug}.txt"'
+        return response
+
+
+class ParagraphInline(admin.StackedInline):
+    model = Paragraph
+    fields = [("position", "kind"), "body", "citation"]
+    extra = 0
+
+
+@admin.register(Chapter)
+class ChapterAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "text"]
+    list_display_links = ["number", "title"]
+    list_filter = ["text"]
+    list_select_related = ["text"]
+    search_fields = ["title", "paragraphs__body"]
+    inlines = [ParagraphInline]
+
+
+@admin.register(Paragraph)
+class ParagraphAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "chapter"]
+    list_filter = ["kind", "chapter__text"]
+    list_select_related = ["chapter"]
+    search_fields = ["body", "citation"]
+    raw_id_fields = ["chapter"]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["body", "position", "text"]
+    list_filter = ["text", "chapters"]
+    list_select_related = ["text"]
+    search_fields = ["body"]
+    filter_horizontal = ["chapters"]
+
+
+@admin.register(ReadingItem)
+class ReadingItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "author", "reference", "note", "level", "position", "text"]
+    list_filter = ["text", "level"]
+    list_select_related = ["text"]
+    search_fields = ["title", "author", "note"]

@@ -1,0 +1,65 @@
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from .models import Chapter, Question, ReadingItem, StudyText
+
+
+def _toc_prefetch() -> Prefetch:
+    return Prefetch("chapters", queryset=Chapter.objects.in_order().only("text", "number", "title"))
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    texts = StudyText.objects.prefetch_related(_toc_prefetch())
+    return render(request, "content/home.html", {"texts": texts})
+
+
+@require_safe
+def text_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    text = get_object_or_404(StudyText.objects.prefetch_related(_toc_prefetch()), slug=slug)
+    return render(request, "content/text.html", {"text": text})
+
+
+@require_safe
+def chapter_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    chapter = get_object_or_404(
+        Chapter.objects.select_related("text"), text__slug=slug, number=number
+    )
+    # The whole table of contents in one query: it gives the sidebar and previous / next.
+    chapters = list(chapter.text.chapters.in_order().only("text", "number", "title"))
+    index = next(i for i, c in enumerate(chapters) if c.pk == chapter.pk)
+    context = {
+        "text": chapter.text,
+        "chapter": chapter,
+        "chapters": chapters,
+        "paragraphs": chapter.paragraphs.all(),
+        "previous": chapters[index - 1] if index > 0 else None,
+        "next": chapters[index + 1] if index + 1 < len(chapters) else None,
+    }
+    return render(request, "content/chapter.html", context)
+
+
+@require_safe
+def questions(request: HttpRequest, slug: str) -> HttpResponse:
+    text = get_object_or_404(StudyText, slug=slug)
+    items = Question.objects.filter(text=text).prefetch_related(
+        Prefetch("chapters", queryset=Chapter.objects.in_order().only("text", "number", "title"))
+    )
+    return render(request, "content/questions.html", {"text": text, "questions": items})
+
+
+@require_safe
+def reading_list(request: HttpRequest, slug: str) -> HttpResponse:
+    text = get_object_or_404(StudyText, slug=slug)
+    readings = list(ReadingItem.objects.filter(text=text).order_by("level", "position"))
+    levels = [
+        (label, [r for r in readings if r.level == level])
+        for level, label in ReadingItem.Level.choices
+    ]
+    return render(
+        request,
+        "content/reading_list.html",
+        {"text": text, "levels": [(label, items) for label, items in levels if items]},
+    )
