@@ -81,8 +81,9 @@ class StudyTextAdmin(admin.ModelAdmin):
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             return HttpResponse(status=403)
-        form = TextImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
+        posted = request.method == "POST"
+        form = TextImportForm(request.POST, request.FILES) if posted else TextImportForm()
+        if posted and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
                 report = text_import(

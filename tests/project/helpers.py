@@ -1,0 +1,33 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_django(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh Python with Django set up under the given environment.
+
+    Settings are read at start-up, so production mode and broken databases are tried in
+    a process of their own rather than patched into this one.
+    """
+    script = "import django; django.setup()\n" + code
+    full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "studygroup.settings", **env}
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    return {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "test-only-" + "x7Kp2Qm9Zr4Wt8Ys6Vb3Nd5Hf1Lj0Gc" * 2,
+        "DJANGO_ALLOWED_HOSTS": "testserver,localhost,studygroup.example",
+        **extra,
+    }
