@@ -44,6 +44,7 @@ class Tally:
 class ImportReport:
     text: StudyText
     text_created: bool
+    text_renamed: bool = False
     tallies: dict[str, Tally] = field(
         default_factory=lambda: {
             name: Tally() for name in ("chapters", "paragraphs", "questions", "readings")
@@ -52,18 +53,20 @@ class ImportReport:
 
     @property
     def changed(self) -> bool:
-        return self.text_created or any(t.changed for t in self.tallies.values())
+        return (
+            self.text_created or self.text_renamed or any(t.changed for t in self.tallies.values())
+        )
 
     def summary(self) -> str:
         counts = ", ".join(f"{t.total} {name}" for name, t in self.tallies.items())
-        if not self.changed:
-            outcome = "nothing changed"
-        else:
-            outcome = "; ".join(
-                f"{name}: {t.created} added, {t.updated} updated, {t.deleted} removed"
-                for name, t in self.tallies.items()
-                if t.changed
-            )
+        changes = [
+            f"{name}: {t.created} added, {t.updated} updated, {t.deleted} removed"
+            for name, t in self.tallies.items()
+            if t.changed
+        ]
+        if self.text_renamed:
+            changes.insert(0, "renamed")
+        outcome = "; ".join(changes) or "nothing changed"
         verb = "Created" if self.text_created else "Imported"
         return f"{verb} “{self.text.title}” ({self.text.slug}): {counts}; {outcome}."
 
@@ -83,10 +86,11 @@ def text_import(*, slug: str, data: bytes, title: str | None = None) -> ImportRe
         text, created = StudyText.objects.select_for_update().get_or_create(
             slug=slug, defaults={"title": title or title_from_slug(slug)}
         )
-        if title and text.title != title:
+        renamed = bool(title) and text.title != title
+        if renamed:
             text.title = title
             text.save(update_fields=["title", "updated"])
-        report = ImportReport(text=text, text_created=created)
+        report = ImportReport(text=text, text_created=created, text_renamed=renamed)
         _sync_chapters(text, parsed.chapters, report)
         _sync_questions(text, parsed.questions, report.tallies["questions"])
         _sync_readings(text, parsed.readings, report.tallies["readings"])

@@ -4,8 +4,11 @@ This app imports nothing from the rest of the project; groups and discussion han
 Order is always explicit (chapter numbers, positions), never insertion order.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+
+from . import textformat
 
 
 class StudyText(models.Model):
@@ -76,6 +79,33 @@ class Paragraph(models.Model):
     def __str__(self) -> str:
         return f"¶{self.position}: {self.body[:60]}"
 
+    def clean(self) -> None:
+        # Admin edits must survive export and re-import: keep to what the format can say.
+        body = self.body.replace("\r\n", "\n").replace("\r", "\n")
+        if self.kind == self.Kind.VERSE:
+            self.body = "\n".join(line.strip() for line in body.split("\n") if line.strip())
+        else:
+            self.body = " ".join(body.split())
+        if self.citation and self.kind != self.Kind.QUOTATION:
+            raise ValidationError({"citation": "Only a quotation has a citation."})
+        lines = textformat.render_paragraph(
+            textformat.ParsedParagraph(self.kind, self.body, self.citation)
+        )
+        if textformat.HEADING_RE.match(lines[0]):
+            raise ValidationError(
+                {"body": "This would read as a chapter heading; reword its start."}
+            )
+        parsed = textformat.paragraphs_from_lines(lines)
+        if parsed != [textformat.ParsedParagraph(self.kind, self.body, self.citation)]:
+            reasons = {
+                self.Kind.VERSE: "A verse block needs at least three lines, each at most "
+                f"{textformat.VERSE_MAX_LINE} characters.",
+                self.Kind.QUOTATION: "A quotation starts with an opening curly quote (“) and "
+                "ends with a closing one (”), an ellipsis or its citation.",
+                self.Kind.PLAIN: "This reads as a quotation or verse; choose that kind.",
+            }
+            raise ValidationError({"kind": reasons[self.kind]})
+
     @property
     def anchor(self) -> str:
         return f"p{self.position}"
@@ -101,6 +131,9 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.body
+
+    def clean(self) -> None:
+        self.body = " ".join(self.body.split())  # one question, one line
 
 
 class ReadingItem(models.Model):
@@ -131,3 +164,22 @@ class ReadingItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        # The text format writes "Title by Author (reference) Note" on one line; refuse what
+        # would read back differently after an export.
+        fields = ("title", "author", "reference", "note")
+        for name in fields:
+            setattr(self, name, " ".join(getattr(self, name).split()))
+        reading = textformat.ParsedReading(*(getattr(self, name) for name in fields))
+        line = textformat.render_reading(reading)
+        try:
+            back = textformat.parse_reading(line)
+        except textformat.TextFormatError as exc:
+            raise ValidationError(exc.reason.capitalize() + ".") from None
+        if back != reading:
+            raise ValidationError(
+                f"Written out as “{line}”, this would read back differently. Start the note "
+                "with a capital letter, keep brackets and “ by ” out of the title, or add a "
+                "reference."
+            )

@@ -32,7 +32,7 @@ READING_LIMITS = {"title": 300, "author": 200, "reference": 200, "note": 300}
 
 HEADING_RE = re.compile(r"^(\d{1,4})\. (\S.*)$")
 CITATION_RE = re.compile(r"^(?P<body>.*\S) \((?P<citation>[^()]+)\)$")
-READING_REF_RE = re.compile(r"^(?P<head>.+?) \((?P<reference>[^()]+)\)(?: (?P<tail>.+))?$")
+READING_REF_RE = re.compile(r"^(?P<head>(?:.+? )?)\((?P<reference>[^()]+)\)(?: (?P<tail>.+))?$")
 READING_AUTHOR_RE = re.compile(r"^(?P<title>.+) by (?P<author>[A-Z\u2018\u201c].*)$")
 OPENING_QUOTES = ("\u201c", "\u2018")  # “ ‘
 CLOSING_MARKS = ("\u201d", "\u2019", "\u2026")  # ” ’ …
@@ -180,6 +180,10 @@ def parse(data: bytes) -> ParsedText:
     if section == QUESTIONS_HEADING and not parsed.questions:
         raise TextFormatError(seen_sections[section], "no questions follow this heading")
     return parsed
+
+
+def paragraphs_from_lines(lines: list[str]) -> list[ParsedParagraph]:
+    return _paragraphs(list(enumerate(lines, 1)))
 
 
 def _paragraphs(lines: list[tuple[int, str]]) -> list[ParsedParagraph]:

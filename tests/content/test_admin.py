@@ -149,3 +149,34 @@ def test_admin_links_a_question_to_its_chapters(admin_client, shipped_text):
     )
     assert response.status_code == 302
     assert set(question.chapters.values_list("number", flat=True)) == {18, 19}
+
+
+def test_admin_edits_keep_to_what_the_text_format_can_say(admin_client, shipped_text):
+    verse = Paragraph.objects.get(kind="verse")
+    url = reverse("admin:content_paragraph_change", args=[verse.pk])
+    form = {"chapter": verse.chapter_id, "position": verse.position, "kind": "verse"}
+    response = admin_client.post(url, {**form, "body": "One line,\r\n\r\nTwo lines,\r\nThree."})
+    assert response.status_code == 302
+    verse.refresh_from_db()
+    assert verse.body == "One line,\nTwo lines,\nThree."
+
+    response = admin_client.post(url, {**form, "body": "Too short\r\nfor verse"})
+    assert "A verse block needs at least three lines" in response.content.decode()
+
+    plain = {**form, "kind": "plain"}
+    response = admin_client.post(url, {**plain, "body": "1917. The year it began."})
+    assert "would read as a chapter heading" in response.content.decode()
+    response = admin_client.post(url, {**plain, "body": "Text.", "citation": "p. 4"})
+    assert "Only a quotation has a citation." in response.content.decode()
+
+
+def test_admin_refuses_a_reading_that_would_not_survive_export(admin_client, shipped_text):
+    reading = ReadingItem.objects.get(title="Ideals of October")
+    url = reverse("admin:content_readingitem_change", args=[reading.pk])
+    form = {"text": shipped_text.pk, "level": 1, "position": 1, "title": "Ideals of October"}
+    response = admin_client.post(url, {**form, "note": "covers the basics"})
+    assert "would read back differently" in response.content.decode()
+    response = admin_client.post(url, {**form, "note": "Covers the basics"})
+    assert response.status_code == 302
+    reading.refresh_from_db()
+    assert reading.note == "Covers the basics"

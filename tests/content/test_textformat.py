@@ -26,10 +26,6 @@ READING_LINES = [
 
 TEXT = b"15. Tragedy in China\nThis struggle was cut across by new upheavals.\n"
 QUESTIONS = TEXT + b"Questions for Discussion\n- What went wrong?\n"
-NO_TITLE = (
-    "BUG: a reading line holding only a reference, “(p9-10)”, is accepted as a reading "
-    "titled “(p9-10)” instead of failing with “reading has no title”"
-)
 
 # (file, line named, reason): the import_text command tests use this table too.
 BAD_FILES = [
@@ -65,7 +61,6 @@ BAD_FILES = [
         4,
         "reading has no title",
         id="reading-without-title",
-        marks=pytest.mark.xfail(strict=True, reason=NO_TITLE),
     ),
 ]
 PARSE_ONLY = [

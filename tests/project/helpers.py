@@ -14,6 +14,7 @@ def run_django(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     """
     script = "import django; django.setup()\n" + code
     full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "studygroup.settings", **env}
+    full_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     return subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,
