@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -24,6 +24,10 @@ class QuestionInline(admin.TabularInline):
     fields = ["position", "body"]
     extra = 0
     show_change_link = True
+    verbose_name_plural = "questions (the text's own; group-only ones are under Questions)"
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).filter(group__isnull=True)
 
 
 class ReadingItemInline(admin.TabularInline):
@@ -46,7 +50,9 @@ class StudyTextAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(
                 chapter_count=Count("chapters", distinct=True),
-                question_count=Count("questions", distinct=True),
+                question_count=Count(
+                    "questions", filter=Q(questions__group__isnull=True), distinct=True
+                ),
             )
         )
 
@@ -142,9 +148,10 @@ class ParagraphAdmin(admin.ModelAdmin):
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["body", "position", "text"]
-    list_filter = ["text", "chapters"]
-    list_select_related = ["text"]
+    list_display = ["body", "position", "text", "group"]
+    list_filter = ["text", ("group", admin.EmptyFieldListFilter), "chapters"]
+    list_select_related = ["text", "group"]
+    raw_id_fields = ["group"]
     search_fields = ["body"]
     filter_horizontal = ["chapters"]
 

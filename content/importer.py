@@ -113,7 +113,7 @@ def text_export(text: StudyText) -> str:
                 chapter.number, chapter.title, 0, paragraphs.get(chapter.id, [])
             )
         )
-    parsed.questions = [q.body for q in text.questions.order_by("position")]
+    parsed.questions = [q.body for q in Question.objects.of_text(text)]
     parsed.readings = [
         (r.level, textformat.ParsedReading(r.title, r.author, r.reference, r.note))
         for r in text.readings.order_by("level", "position")
@@ -187,7 +187,7 @@ def _sync_paragraphs(
 
 
 def _sync_questions(text: StudyText, parsed: list[str], tally: Tally) -> None:
-    rows = list(text.questions.all())
+    rows = list(Question.objects.of_text(text))  # group-only questions are not the file's
     wanted = [{"position": position, "body": body} for position, body in enumerate(parsed, 1)]
     _sync_matched(Question, text, rows, wanted, lambda q: q.body, lambda w: w["body"], tally)
 

@@ -115,18 +115,53 @@ class Paragraph(models.Model):
         return self.body.split("\n")
 
 
+class QuestionQuerySet(models.QuerySet["Question"]):
+    def of_text(self, text: StudyText) -> "QuestionQuerySet":
+        """The text's own questions, without any group's."""
+        return self.filter(text=text, group__isnull=True).order_by("position")
+
+    def for_group(self, group: models.Model) -> "QuestionQuerySet":
+        """The questions a group discusses: the text's own, then the group's."""
+        return self.filter(
+            models.Q(group__isnull=True) | models.Q(group=group), text_id=group.text_id
+        ).order_by(models.F("group").asc(nulls_first=True), "position")
+
+
 class Question(models.Model):
-    """A discussion question of a text, optionally tied to the chapters it concerns."""
+    """A discussion question of a text, optionally tied to the chapters it concerns.
+
+    Facilitators add group-only questions: those carry their group and show nowhere else.
+    """
 
     text = models.ForeignKey(StudyText, on_delete=models.CASCADE, related_name="questions")
+    # Named lazily: content imports nothing from the apps built on it.
+    group = models.ForeignKey(
+        "groups.StudyGroup",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="own_questions",
+        help_text="Set for a question that only this group discusses.",
+    )
     position = models.PositiveIntegerField()
     body = models.TextField()
     chapters = models.ManyToManyField(Chapter, blank=True, related_name="questions")
 
+    objects = QuestionQuerySet.as_manager()
+
     class Meta:
-        ordering = ["text", "position"]
+        ordering = ["text", "group", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["text", "position"], name="question_position_unique")
+            models.UniqueConstraint(
+                fields=["text", "position"],
+                condition=models.Q(group__isnull=True),
+                name="question_position_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "position"],
+                condition=models.Q(group__isnull=False),
+                name="group_question_position_unique",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -44,7 +44,7 @@ def chapter_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
 @require_safe
 def questions(request: HttpRequest, slug: str) -> HttpResponse:
     text = get_object_or_404(StudyText, slug=slug)
-    items = Question.objects.filter(text=text).prefetch_related(
+    items = Question.objects.of_text(text).prefetch_related(
         Prefetch("chapters", queryset=Chapter.objects.in_order().only("text", "number", "title"))
     )
     return render(request, "content/questions.html", {"text": text, "questions": items})

@@ -1,0 +1,137 @@
+from datetime import datetime, timedelta
+
+from django import forms
+from django.utils import timezone
+
+from content.models import Chapter, Question, ReadingItem, StudyText
+
+from .models import StudyGroup
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = StudyGroup
+        fields = ["name", "text", "description", "meeting_place", "time_zone", "join_policy"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "join_policy": forms.RadioSelect,
+        }
+        labels = {"text": "Study text"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Answers and readings hang off the text: it is fixed once the group exists.
+            del self.fields["text"]
+        else:
+            self.fields["text"].queryset = StudyText.objects.order_by("title")
+            self.fields["text"].empty_label = None
+
+
+class InviteForm(forms.ModelForm):
+    class Meta:
+        model = StudyGroup
+        fields = ["invite_enabled", "join_policy"]
+        widgets = {"join_policy": forms.RadioSelect}
+
+
+class ChapterChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Chapter) -> str:
+        return f"{obj.number}. {obj.title}"
+
+
+class MeetingForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    duration = forms.IntegerField(label="Length (minutes)", min_value=15, max_value=600, initial=90)
+    place = forms.CharField(
+        max_length=300, required=False, help_text="Leave empty for the group's usual place."
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    chapters = ChapterChoices(
+        queryset=Chapter.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    readings = forms.ModelMultipleChoiceField(
+        label="Further reading",
+        queryset=ReadingItem.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    questions = forms.ModelMultipleChoiceField(
+        label="Questions to discuss",
+        queryset=Question.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, group: StudyGroup, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+        # Only the group's own text: another text's or group's ids are "not one of the
+        # available choices".
+        self.fields["chapters"].queryset = Chapter.objects.filter(text_id=group.text_id)
+        self.fields["readings"].queryset = ReadingItem.objects.filter(
+            text_id=group.text_id
+        ).order_by("level", "position")
+        self.fields["questions"].queryset = Question.objects.for_group(group)
+        self.fields["time"].help_text = f"In the group's time zone, {group.time_zone}."
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date") and cleaned.get("time"):
+            starts = timezone.make_aware(
+                datetime.combine(cleaned["date"], cleaned["time"]), self.group.tz
+            )
+            if starts <= timezone.now():
+                self.add_error("date", "The meeting must be in the future.")
+            cleaned["starts_at"] = starts
+            cleaned["ends_at"] = starts + timedelta(minutes=cleaned.get("duration") or 90)
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, meeting) -> dict:
+        start = meeting.local_start
+        return {
+            "date": start.date(),
+            "time": start.time(),
+            "duration": int(meeting.duration.total_seconds() // 60),
+            "place": meeting.place,
+            "notes": meeting.notes,
+            "chapters": list(meeting.chapters.all()),
+            "readings": list(meeting.readings.all()),
+            "questions": list(meeting.questions.all()),
+        }
+
+
+class GroupQuestionForm(forms.Form):
+    body = forms.CharField(
+        label="Question", max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    chapters = ChapterChoices(
+        label="Chapters it concerns",
+        queryset=Chapter.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, group: StudyGroup, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chapters"].queryset = Chapter.objects.filter(text_id=group.text_id)
+
+    def clean_body(self) -> str:
+        body = " ".join(self.cleaned_data["body"].split())
+        if not body:
+            raise forms.ValidationError("Write the question.")
+        return body
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=[("facilitator", "Facilitator"), ("member", "Member")])
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")])
+
+
+class MarkForm(forms.Form):
+    done = forms.BooleanField(required=False)

@@ -1,0 +1,213 @@
+"""Study groups: who is in them, how people join, when they meet and what they read."""
+
+import secrets
+import zoneinfo
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from content.models import Chapter, Question, ReadingItem, StudyText
+
+TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
+
+
+def new_invite_code() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class StudyGroup(models.Model):
+    class JoinPolicy(models.TextChoices):
+        OPEN = "open", "Anyone with the invite link joins at once"
+        APPROVAL = "approval", "A facilitator approves each request"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    text = models.ForeignKey(StudyText, on_delete=models.PROTECT, related_name="groups")
+    description = models.TextField(blank=True)
+    meeting_place = models.CharField(
+        max_length=300, blank=True, help_text="Where you usually meet: an address or a video link."
+    )
+    time_zone = models.CharField(
+        max_length=64, choices=[(tz, tz) for tz in TIME_ZONES], default="Europe/London"
+    )
+    join_policy = models.CharField(max_length=10, choices=JoinPolicy, default=JoinPolicy.APPROVAL)
+    invite_code = models.CharField(max_length=40, unique=True, default=new_invite_code)
+    invite_enabled = models.BooleanField("invite link on", default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="study_groups"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = "study group"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("groups:group", args=[self.slug])
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def invite_path(self) -> str:
+        return reverse("groups:join", args=[self.invite_code])
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def facilitators(self) -> "MembershipQuerySet":
+        return self.filter(role=Membership.Role.FACILITATOR)
+
+    def by_name(self) -> "MembershipQuerySet":
+        return self.select_related("user").order_by("role", "user__display_name", "user_id")
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        # "facilitator" sorts before "member": ordering by role lists facilitators first.
+        FACILITATOR = "facilitator", "Facilitator"
+        MEMBER = "member", "Member"
+
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=12, choices=Role, default=Role.MEMBER)
+    joined = models.DateTimeField(default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group} ({self.role})"
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == self.Role.FACILITATOR
+
+
+class JoinRequest(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for a facilitator"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests"
+    )
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    created = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "user"],
+                condition=Q(state="pending"),
+                name="one_pending_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.group} ({self.state})"
+
+
+class MeetingQuerySet(models.QuerySet["Meeting"]):
+    def upcoming(self) -> "MeetingQuerySet":
+        # A meeting stays "up next" until it has ended.
+        return self.filter(ends_at__gte=timezone.now()).order_by("starts_at", "id")
+
+    def with_assignments(self) -> "MeetingQuerySet":
+        return self.prefetch_related(
+            models.Prefetch("chapters", queryset=Chapter.objects.order_by("number")),
+            models.Prefetch("readings", queryset=ReadingItem.objects.order_by("level", "position")),
+            models.Prefetch("questions", queryset=Question.objects.order_by("group", "position")),
+        )
+
+
+class Meeting(models.Model):
+    """One meeting of a group, and what its members read and discuss for it."""
+
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="meetings")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    place = models.CharField(
+        max_length=300, blank=True, help_text="Leave empty for the group's usual place."
+    )
+    notes = models.TextField(blank=True)
+    chapters = models.ManyToManyField(Chapter, blank=True, related_name="+")
+    readings = models.ManyToManyField(ReadingItem, blank=True, related_name="+")
+    questions = models.ManyToManyField(Question, blank=True, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["group", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.local_start:%a %d %b %Y, %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("groups:meeting", args=[self.group.slug, self.pk])
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.starts_at, self.group.tz)
+
+    @property
+    def duration(self) -> timedelta:
+        return self.ends_at - self.starts_at
+
+    @property
+    def where(self) -> str:
+        return self.place or self.group.meeting_place
+
+
+class ReadingMark(models.Model):
+    """A member's tick: this assigned chapter or reading is done. Nothing more is tracked."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="marks")
+    chapter = models.ForeignKey(Chapter, null=True, blank=True, on_delete=models.CASCADE)
+    reading = models.ForeignKey(ReadingItem, null=True, blank=True, on_delete=models.CASCADE)
+    marked = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(chapter__isnull=False, reading__isnull=True)
+                | Q(chapter__isnull=True, reading__isnull=False),
+                name="mark_one_thing",
+            ),
+            models.UniqueConstraint(
+                fields=["membership", "chapter"],
+                condition=Q(chapter__isnull=False),
+                name="mark_chapter_once",
+            ),
+            models.UniqueConstraint(
+                fields=["membership", "reading"],
+                condition=Q(reading__isnull=False),
+                name="mark_reading_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.chapter or self.reading} done"

@@ -1,0 +1,42 @@
+"""The facilitators' view of reading progress: members against each meeting's assignments."""
+
+from dataclasses import dataclass, field
+
+from .models import Meeting, Membership, ReadingMark, StudyGroup
+
+
+@dataclass
+class ProgressTable:
+    meeting: Meeting
+    columns: list = field(default_factory=list)  # chapters, then readings
+    rows: list[tuple[Membership, list[bool]]] = field(default_factory=list)
+
+    @property
+    def done_counts(self) -> list[int]:
+        return [sum(row[1][i] for row in self.rows) for i in range(len(self.columns))]
+
+
+def table_for(group: StudyGroup, meetings: list[Meeting]) -> list[ProgressTable]:
+    """One table per meeting, in two queries whatever the number of members or meetings.
+
+    ``meetings`` come with their assignments prefetched (``with_assignments``).
+    """
+    members = list(Membership.objects.filter(group=group).by_name())
+    done = set(
+        ReadingMark.objects.filter(membership__group=group).values_list(
+            "membership_id", "chapter_id", "reading_id"
+        )
+    )
+    chapters_done = {(m, c) for m, c, r in done if c}
+    readings_done = {(m, r) for m, c, r in done if r}
+    tables = []
+    for meeting in meetings:
+        chapters, readings = list(meeting.chapters.all()), list(meeting.readings.all())
+        table = ProgressTable(meeting, [*chapters, *readings])
+        for member in members:
+            ticks = [(member.pk, c.pk) in chapters_done for c in chapters] + [
+                (member.pk, r.pk) in readings_done for r in readings
+            ]
+            table.rows.append((member, ticks))
+        tables.append(table)
+    return tables

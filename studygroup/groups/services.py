@@ -1,0 +1,235 @@
+"""Every change to a group goes through one of these functions, so each rule lives in one place.
+
+They run in a transaction and take keyword arguments only. A refused change raises
+``GroupError`` with a message meant for the person who asked.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from content.models import Chapter, Question, ReadingItem, StudyText
+
+from .models import (
+    JoinRequest,
+    Meeting,
+    Membership,
+    ReadingMark,
+    StudyGroup,
+    new_invite_code,
+)
+
+
+class GroupError(Exception):
+    """A change the rules refuse; the message says why, to the person who asked."""
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:40].strip("-") or "group"
+    while True:
+        slug = f"{base}-{new_invite_code()[:6].lower().replace('_', 'x').replace('-', 'x')}"
+        if not StudyGroup.objects.filter(slug=slug).exists():
+            return slug
+
+
+def _email(user, subject: str, body: str) -> None:
+    """Send after the transaction commits, to those who want e-mail."""
+    if user.email and user.email_notifications:
+        transaction.on_commit(
+            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        )
+
+
+@transaction.atomic
+def group_create(*, user, text: StudyText, name: str, **fields) -> StudyGroup:
+    """Create a group; its creator becomes its first facilitator."""
+    group = StudyGroup.objects.create(text=text, name=name, slug=_unique_slug(name), **fields)
+    Membership.objects.create(group=group, user=user, role=Membership.Role.FACILITATOR)
+    return group
+
+
+@transaction.atomic
+def invite_rotate(*, group: StudyGroup) -> StudyGroup:
+    """A new invite code: the old link stops working at once."""
+    group.invite_code = new_invite_code()
+    group.save(update_fields=["invite_code"])
+    return group
+
+
+@transaction.atomic
+def group_join(*, user, code: str) -> Membership | JoinRequest:
+    """Follow an invite link: join at once, or ask the facilitators, as the group says."""
+    group = (
+        StudyGroup.objects.select_for_update().filter(invite_code=code, invite_enabled=True).first()
+    )
+    if group is None:
+        raise GroupError(
+            "This invite link is not valid any more. Ask your facilitator for a new one."
+        )
+    membership = Membership.objects.filter(group=group, user=user).first()
+    if membership:
+        return membership
+    if group.join_policy == StudyGroup.JoinPolicy.OPEN:
+        return Membership.objects.create(group=group, user=user)
+    pending, created = JoinRequest.objects.get_or_create(
+        group=group, user=user, state=JoinRequest.State.PENDING
+    )
+    if created:
+        for facilitator in (
+            Membership.objects.facilitators().filter(group=group).select_related("user")
+        ):
+            _email(
+                facilitator.user,
+                f"{user.name} asks to join {group.name}",
+                f"{user.name} asks to join {group.name}. Approve or decline on the group's "
+                f"page: {reverse('groups:members', args=[group.slug])}",
+            )
+    return pending
+
+
+@transaction.atomic
+def request_decide(*, join_request: JoinRequest, by, approve: bool) -> JoinRequest:
+    """Approve (the requester becomes a member) or decline a pending join request."""
+    join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
+    if join_request.state != JoinRequest.State.PENDING:
+        raise GroupError("That request has already been answered.")
+    join_request.state = JoinRequest.State.APPROVED if approve else JoinRequest.State.DECLINED
+    join_request.decided_by = by
+    join_request.decided = timezone.now()
+    join_request.save(update_fields=["state", "decided_by", "decided"])
+    group = join_request.group
+    if approve:
+        Membership.objects.get_or_create(group=group, user=join_request.user)
+        _email(
+            join_request.user,
+            f"Welcome to {group.name}",
+            f"Your request to join {group.name} was approved: {group.get_absolute_url()}",
+        )
+    else:
+        _email(
+            join_request.user,
+            f"Your request to join {group.name}",
+            f"A facilitator of {group.name} declined your request to join.",
+        )
+    return join_request
+
+
+def _keep_a_facilitator(membership: Membership) -> None:
+    others = (
+        Membership.objects.facilitators()
+        .filter(group_id=membership.group_id)
+        .exclude(pk=membership.pk)
+        .select_for_update()
+    )
+    if membership.is_facilitator and not others.exists():
+        raise GroupError("A group needs a facilitator: make another member a facilitator first.")
+
+
+@transaction.atomic
+def member_set_role(*, membership: Membership, role: str) -> Membership:
+    if role not in Membership.Role.values:
+        raise GroupError("Unknown role.")
+    if role == Membership.Role.MEMBER:
+        _keep_a_facilitator(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership) -> None:
+    """Remove a member (or leave): their ticks go with the membership."""
+    _keep_a_facilitator(membership)
+    membership.delete()
+
+
+def _assignments_of(group: StudyGroup, chapters, readings, questions) -> None:
+    # Forms limit the choices already; this holds for any caller.
+    if any(c.text_id != group.text_id for c in chapters) or any(
+        r.text_id != group.text_id for r in readings
+    ):
+        raise GroupError("Assign chapters and readings of the group's own text.")
+    if any(q.text_id != group.text_id or q.group_id not in (None, group.pk) for q in questions):
+        raise GroupError("Assign the text's questions or this group's own.")
+
+
+@transaction.atomic
+def meeting_save(
+    *,
+    group: StudyGroup,
+    meeting: Meeting | None = None,
+    starts_at: datetime,
+    ends_at: datetime,
+    place: str = "",
+    notes: str = "",
+    chapters: Iterable[Chapter] = (),
+    readings: Iterable[ReadingItem] = (),
+    questions: Iterable[Question] = (),
+) -> Meeting:
+    """Plan a meeting, or change one, with what to read and discuss for it."""
+    chapters, readings, questions = list(chapters), list(readings), list(questions)
+    if starts_at <= timezone.now():
+        raise GroupError("A meeting is planned for the future: pick a later date.")
+    if ends_at <= starts_at:
+        raise GroupError("A meeting ends after it starts.")
+    _assignments_of(group, chapters, readings, questions)
+    if meeting is None:
+        meeting = Meeting(group=group)
+    meeting.starts_at, meeting.ends_at, meeting.place, meeting.notes = (
+        starts_at,
+        ends_at,
+        place,
+        notes,
+    )
+    meeting.save()
+    meeting.chapters.set(chapters)
+    meeting.readings.set(readings)
+    meeting.questions.set(questions)
+    return meeting
+
+
+@transaction.atomic
+def group_question_add(
+    *, group: StudyGroup, body: str, chapters: Iterable[Chapter] = ()
+) -> Question:
+    """A question only this group discusses, after the text's own."""
+    chapters = list(chapters)
+    _assignments_of(group, chapters, [], [])
+    last = Question.objects.filter(group=group).aggregate(top=Max("position"))["top"] or 0
+    question = Question.objects.create(
+        text_id=group.text_id, group=group, position=last + 1, body=" ".join(body.split())
+    )
+    question.chapters.set(chapters)
+    return question
+
+
+def mark_set(
+    *,
+    membership: Membership,
+    done: bool,
+    chapter: Chapter | None = None,
+    reading: ReadingItem | None = None,
+) -> bool:
+    """Tick (or untick) an assigned chapter or reading as done. Idempotent."""
+    if (chapter is None) == (reading is None):
+        raise GroupError("Mark one chapter or one reading.")
+    target = {"chapter": chapter} if chapter else {"reading": reading}
+    thing = chapter or reading
+    if thing.text_id != membership.group.text_id:
+        raise GroupError("That is not part of this group's text.")
+    if done:
+        try:
+            with transaction.atomic():
+                ReadingMark.objects.get_or_create(membership=membership, **target)
+        except IntegrityError:
+            pass  # a double click: the other request already ticked it
+    else:
+        ReadingMark.objects.filter(membership=membership, **target).delete()
+    return done

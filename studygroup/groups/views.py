@@ -1,0 +1,484 @@
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from content.models import Chapter, Question, ReadingItem
+from studygroup.accounts.forms import SignupForm, ThrottledLoginForm
+from studygroup.accounts.views import safe_next
+
+from . import calendar, progress, services
+from .forms import (
+    DecisionForm,
+    GroupForm,
+    GroupQuestionForm,
+    InviteForm,
+    MarkForm,
+    MeetingForm,
+    RoleForm,
+)
+from .models import JoinRequest, Meeting, Membership, ReadingMark, StudyGroup
+
+
+def group_for_member(request: HttpRequest, slug: str) -> tuple[StudyGroup, Membership]:
+    """The group and the viewer's membership; 404 to anyone outside it, as if it did not exist."""
+    membership = (
+        Membership.objects.select_related("group", "group__text")
+        .filter(group__slug=slug, user=request.user)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such group.")
+    return membership.group, membership
+
+
+def group_for_facilitator(request: HttpRequest, slug: str) -> tuple[StudyGroup, Membership]:
+    group, membership = group_for_member(request, slug)
+    if not membership.is_facilitator:
+        raise PermissionDenied("Only the group's facilitators can do that.")
+    return group, membership
+
+
+def _marks(membership: Membership) -> tuple[set[int], set[int]]:
+    chapters, readings = set(), set()
+    for chapter_id, reading_id in ReadingMark.objects.filter(membership=membership).values_list(
+        "chapter_id", "reading_id"
+    ):
+        (chapters.add(chapter_id) if chapter_id else readings.add(reading_id))
+    return chapters, readings
+
+
+@login_required
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    memberships = list(
+        Membership.objects.filter(user=request.user)
+        .select_related("group", "group__text")
+        .order_by("group__name")
+    )
+    # The next meeting of every group in one query (plus its assignments).
+    upcoming = (
+        Meeting.objects.filter(group__in=[m.group_id for m in memberships])
+        .upcoming()
+        .with_assignments()
+    )
+    next_meeting: dict[int, Meeting] = {}
+    for meeting in upcoming:
+        next_meeting.setdefault(meeting.group_id, meeting)
+    marked_chapters, marked_readings = set(), set()
+    for chapter_id, reading_id in ReadingMark.objects.filter(
+        membership__user=request.user
+    ).values_list("chapter_id", "reading_id"):
+        marked_chapters.add(chapter_id) if chapter_id else marked_readings.add(reading_id)
+    facilitated = [m.group_id for m in memberships if m.is_facilitator]
+    pending = (
+        JoinRequest.objects.filter(group__in=facilitated, state=JoinRequest.State.PENDING)
+        .select_related("group", "user")
+        .order_by("created")
+    )
+    my_requests = (
+        JoinRequest.objects.filter(
+            user=request.user, created__gte=timezone.now() - timedelta(days=30)
+        )
+        .exclude(state=JoinRequest.State.APPROVED)
+        .select_related("group")
+    )
+    rows = []
+    for m in memberships:
+        meeting = next_meeting.get(m.group_id)
+        if meeting:
+            meeting.group = m.group  # already loaded: no query per row
+        rows.append({"membership": m, "group": m.group, "meeting": meeting})
+    return render(
+        request,
+        "groups/dashboard.html",
+        {
+            "rows": rows,
+            "pending": pending,
+            "my_requests": my_requests,
+            "marked_chapters": marked_chapters,
+            "marked_readings": marked_readings,
+        },
+    )
+
+
+@login_required
+def group_create(request: HttpRequest) -> HttpResponse:
+    form = GroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        group = services.group_create(
+            user=request.user,
+            text=data.pop("text"),
+            name=data.pop("name"),
+            **data,
+        )
+        messages.success(request, "Your group is ready. Invite people with its link.")
+        return redirect("groups:invite", group.slug)
+    return render(request, "groups/group_form.html", {"form": form, "creating": True})
+
+
+@login_required
+@require_safe
+def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    group, membership = group_for_member(request, slug)
+    meetings = list(group.meetings.with_assignments().order_by("starts_at"))
+    now = timezone.now()
+    upcoming = [m for m in meetings if m.ends_at >= now]
+    for meeting in meetings:
+        meeting.group = group
+    marked_chapters, marked_readings = _marks(membership)
+    members = Membership.objects.filter(group=group).by_name()
+    pending_count = (
+        group.join_requests.filter(state=JoinRequest.State.PENDING).count()
+        if membership.is_facilitator
+        else 0
+    )
+    return render(
+        request,
+        "groups/group.html",
+        {
+            "group": group,
+            "membership": membership,
+            "next_meeting": upcoming[0] if upcoming else None,
+            "upcoming": upcoming[1:],
+            "past": [m for m in reversed(meetings) if m.ends_at < now],
+            "members": members,
+            "marked_chapters": marked_chapters,
+            "marked_readings": marked_readings,
+            "pending_count": pending_count,
+        },
+    )
+
+
+@login_required
+def group_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    group, _ = group_for_facilitator(request, slug)
+    form = GroupForm(request.POST or None, instance=group)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "The group is saved.")
+        return redirect(group)
+    return render(request, "groups/group_form.html", {"form": form, "group": group})
+
+
+@login_required
+def invite(request: HttpRequest, slug: str) -> HttpResponse:
+    group, membership = group_for_facilitator(request, slug)
+    form = InviteForm(request.POST or None, instance=group)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Invite settings saved.")
+        return redirect("groups:invite", group.slug)
+    return render(
+        request,
+        "groups/invite.html",
+        {
+            "group": group,
+            "membership": membership,
+            "form": form,
+            "invite_url": request.build_absolute_uri(group.invite_path()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def invite_rotate(request: HttpRequest, slug: str) -> HttpResponse:
+    group, _ = group_for_facilitator(request, slug)
+    services.invite_rotate(group=group)
+    messages.success(request, "The invite link is new; the old one no longer works.")
+    return redirect("groups:invite", group.slug)
+
+
+def _joined(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        result = services.group_join(user=request.user, code=code)
+    except services.GroupError as exc:
+        messages.error(request, str(exc))
+        return redirect("groups:dashboard")
+    if isinstance(result, JoinRequest):
+        messages.info(
+            request,
+            f"Your request to join {result.group.name} is with its facilitators. "
+            "You will hear when they answer.",
+        )
+        return redirect("groups:dashboard")
+    messages.success(request, f"Welcome to {result.group.name}.")
+    return redirect(result.group)
+
+
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    """The invite link: sign up or log in right here, or join with one click."""
+    group = StudyGroup.objects.filter(invite_code=code, invite_enabled=True).first()
+    if group is None:
+        return render(request, "groups/join_invalid.html", status=404)
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            return _joined(request, code)
+        if Membership.objects.filter(group=group, user=request.user).exists():
+            return redirect(group)
+        return render(request, "groups/join.html", {"group": group, "code": code})
+
+    signup_form, login_form = SignupForm(prefix="signup"), ThrottledLoginForm(request)
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("action") == "signup":
+            signup_form = SignupForm(request.POST, prefix="signup")
+            if signup_form.is_valid():
+                user = signup_form.save()
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return _joined(request, code)
+        else:
+            login_form = ThrottledLoginForm(request, data=request.POST)
+            if login_form.is_valid():
+                login(request, login_form.get_user())
+                return _joined(request, code)
+            if login_form.has_error("__all__", "throttled"):
+                status = 429
+    return render(
+        request,
+        "groups/join.html",
+        {"group": group, "code": code, "signup_form": signup_form, "login_form": login_form},
+        status=status,
+    )
+
+
+@login_required
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    group, membership = group_for_member(request, slug)
+    requests = (
+        group.join_requests.filter(state=JoinRequest.State.PENDING).select_related("user")
+        if membership.is_facilitator
+        else []
+    )
+    return render(
+        request,
+        "groups/members.html",
+        {
+            "group": group,
+            "membership": membership,
+            "members": Membership.objects.filter(group=group).by_name(),
+            "requests": requests,
+        },
+    )
+
+
+def _member_of(group: StudyGroup, member_id: int) -> Membership:
+    return get_object_or_404(Membership.objects.select_related("user"), group=group, pk=member_id)
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    group, _ = group_for_facilitator(request, slug)
+    target = _member_of(group, member_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose facilitator or member.")
+    else:
+        try:
+            services.member_set_role(membership=target, role=form.cleaned_data["role"])
+            messages.success(
+                request, f"{target.user.name} is now a {target.get_role_display().lower()}."
+            )
+        except services.GroupError as exc:
+            messages.error(request, str(exc))
+    return redirect("groups:members", group.slug)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    group, _ = group_for_facilitator(request, slug)
+    target = _member_of(group, member_id)
+    try:
+        services.member_remove(membership=target)
+        messages.success(request, f"{target.user.name} is no longer in the group.")
+    except services.GroupError as exc:
+        messages.error(request, str(exc))
+    return redirect("groups:members", group.slug)
+
+
+@login_required
+@require_POST
+def leave(request: HttpRequest, slug: str) -> HttpResponse:
+    group, membership = group_for_member(request, slug)
+    try:
+        services.member_remove(membership=membership)
+    except services.GroupError as exc:
+        messages.error(request, str(exc))
+        return redirect("groups:members", group.slug)
+    messages.success(request, f"You have left {group.name}.")
+    return redirect("groups:dashboard")
+
+
+@login_required
+@require_POST
+def request_decide(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+    group, _ = group_for_facilitator(request, slug)
+    join_request = get_object_or_404(
+        JoinRequest.objects.select_related("user", "group"), group=group, pk=request_id
+    )
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Approve or decline the request.")
+        return redirect("groups:members", group.slug)
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.request_decide(join_request=join_request, by=request.user, approve=approve)
+    except services.GroupError as exc:
+        messages.error(request, str(exc))
+    else:
+        verb = "joined the group" if approve else "was declined"
+        messages.success(request, f"{join_request.user.name} {verb}.")
+    return redirect(safe_next(request, reverse("groups:members", args=[group.slug])))
+
+
+@login_required
+def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
+    group, membership = group_for_facilitator(request, slug)
+    return _meeting_form(request, group, membership, None)
+
+
+@login_required
+def meeting_edit(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    group, membership = group_for_facilitator(request, slug)
+    meeting = get_object_or_404(group.meetings.with_assignments(), pk=meeting_id)
+    return _meeting_form(request, group, membership, meeting)
+
+
+def _meeting_form(request, group, membership, meeting: Meeting | None) -> HttpResponse:
+    initial = MeetingForm.initial_for(meeting) if meeting else {}
+    form = MeetingForm(request.POST or None, group=group, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.meeting_save(
+                group=group,
+                meeting=meeting,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                place=data["place"],
+                notes=data["notes"],
+                chapters=data["chapters"],
+                readings=data["readings"],
+                questions=data["questions"],
+            )
+        except services.GroupError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "The meeting is planned." if meeting is None else "Saved.")
+            return redirect(saved)
+    return render(
+        request,
+        "groups/meeting_form.html",
+        {"group": group, "membership": membership, "form": form, "meeting": meeting},
+    )
+
+
+@login_required
+@require_safe
+def meeting_detail(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    group, membership = group_for_member(request, slug)
+    meeting = get_object_or_404(group.meetings.with_assignments(), pk=meeting_id)
+    meeting.group = group
+    marked_chapters, marked_readings = _marks(membership)
+    context = {
+        "group": group,
+        "membership": membership,
+        "meeting": meeting,
+        "marked_chapters": marked_chapters,
+        "marked_readings": marked_readings,
+    }
+    if membership.is_facilitator:
+        context["table"] = progress.table_for(group, [meeting])[0]
+    return render(request, "groups/meeting.html", context)
+
+
+@login_required
+@require_POST
+def meeting_delete(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    group, _ = group_for_facilitator(request, slug)
+    meeting = get_object_or_404(Meeting, group=group, pk=meeting_id)
+    meeting.delete()
+    messages.success(request, "The meeting is cancelled.")
+    return redirect(group)
+
+
+@login_required
+@require_POST
+def mark(request: HttpRequest, slug: str, kind: str, item_id: int) -> HttpResponse:
+    """Tick or untick a chapter or reading as done; htmx swaps the button in place."""
+    group, membership = group_for_member(request, slug)
+    model = {"chapter": Chapter, "reading": ReadingItem}.get(kind)
+    if model is None:
+        raise Http404
+    item = get_object_or_404(model, pk=item_id, text_id=group.text_id)
+    form = MarkForm(request.POST)
+    done = form.is_valid() and form.cleaned_data["done"]
+    services.mark_set(membership=membership, done=done, **{kind: item})
+    if request.htmx:
+        return render(
+            request,
+            "groups/meeting.html#mark",
+            {
+                "group": group,
+                "kind": kind,
+                "item": item,
+                "done": done,
+                "back": safe_next(request, group.get_absolute_url()),
+            },
+        )
+    return redirect(safe_next(request, group.get_absolute_url()))
+
+
+@login_required
+@require_safe
+def progress_table(request: HttpRequest, slug: str) -> HttpResponse:
+    group, membership = group_for_facilitator(request, slug)
+    meetings = list(group.meetings.with_assignments().order_by("-starts_at"))
+    return render(
+        request,
+        "groups/progress.html",
+        {"group": group, "membership": membership, "tables": progress.table_for(group, meetings)},
+    )
+
+
+@login_required
+def question_add(request: HttpRequest, slug: str) -> HttpResponse:
+    group, membership = group_for_facilitator(request, slug)
+    form = GroupQuestionForm(request.POST or None, group=group)
+    if request.method == "POST" and form.is_valid():
+        services.group_question_add(
+            group=group, body=form.cleaned_data["body"], chapters=form.cleaned_data["chapters"]
+        )
+        messages.success(request, "The question is added; assign it to a meeting.")
+        return redirect("groups:questions", group.slug)
+    questions = Question.objects.for_group(group).prefetch_related(
+        Prefetch("chapters", queryset=Chapter.objects.order_by("number"))
+    )
+    return render(
+        request,
+        "groups/questions.html",
+        {"group": group, "membership": membership, "form": form, "questions": questions},
+    )
+
+
+@require_safe
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    user = get_object_or_404(get_user_model(), calendar_token=token, is_active=True)
+    response = HttpResponse(
+        calendar.feed_for(user, request.build_absolute_uri("/")),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'inline; filename="studygroup.ics"'
+    return response
