@@ -174,6 +174,10 @@ class Meeting(models.Model):
         return timezone.localtime(self.starts_at, self.group.tz)
 
     @property
+    def local_end(self):
+        return timezone.localtime(self.ends_at, self.group.tz)
+
+    @property
     def duration(self) -> timedelta:
         return self.ends_at - self.starts_at
 
