@@ -44,12 +44,14 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
     "content",
     "studygroup.accounts",
     "studygroup.groups",
+    "studygroup.discussion",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "studygroup.discussion.context_processors.notifications",
             ],
         },
     },
@@ -185,6 +188,8 @@ else:
         }
     }
 del EMAIL_HOST
+# Links in e-mails point here (no request to take the host from when a mail is sent).
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "studygroup <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

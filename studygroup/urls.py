@@ -6,6 +6,7 @@ from . import views
 urlpatterns = [
     path("", include("content.urls")),
     path("", include("studygroup.groups.urls")),
+    path("", include("studygroup.discussion.urls")),
     path("accounts/", include("studygroup.accounts.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

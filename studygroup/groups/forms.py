@@ -11,7 +11,15 @@ from .models import StudyGroup
 class GroupForm(forms.ModelForm):
     class Meta:
         model = StudyGroup
-        fields = ["name", "text", "description", "meeting_place", "time_zone", "join_policy"]
+        fields = [
+            "name",
+            "text",
+            "description",
+            "meeting_place",
+            "time_zone",
+            "join_policy",
+            "answer_first",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "join_policy": forms.RadioSelect,

@@ -37,6 +37,12 @@ class StudyGroup(models.Model):
     join_policy = models.CharField(max_length=10, choices=JoinPolicy, default=JoinPolicy.APPROVAL)
     invite_code = models.CharField(max_length=40, unique=True, default=new_invite_code)
     invite_enabled = models.BooleanField("invite link on", default=True)
+    answer_first = models.BooleanField(
+        "answer before seeing the others",
+        default=False,
+        help_text="Members see the others' answers to a question once they have posted their "
+        "own. Facilitators always see all. Each question can override this.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="study_groups"

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from content.models import Chapter, Question, ReadingItem, StudyText
+from studygroup.discussion.models import Notification
+from studygroup.discussion.services import notify
 
 from .models import (
     JoinRequest,
@@ -165,6 +167,7 @@ def meeting_save(
     *,
     group: StudyGroup,
     meeting: Meeting | None = None,
+    by=None,
     starts_at: datetime,
     ends_at: datetime,
     place: str = "",
@@ -180,6 +183,7 @@ def meeting_save(
     if ends_at <= starts_at:
         raise GroupError("A meeting ends after it starts.")
     _assignments_of(group, chapters, readings, questions)
+    created = meeting is None
     if meeting is None:
         meeting = Meeting(group=group)
     meeting.starts_at, meeting.ends_at, meeting.place, meeting.notes = (
@@ -192,6 +196,16 @@ def meeting_save(
     meeting.chapters.set(chapters)
     meeting.readings.set(readings)
     meeting.questions.set(questions)
+    if created:
+        members = Membership.objects.filter(group=group).select_related("user")
+        notify(
+            recipients=[m.user for m in members],
+            kind=Notification.Kind.MEETING,
+            group=group,
+            text=f"New meeting of {group.name} on {meeting.local_start:%a %d %b, %H:%M}",
+            url=meeting.get_absolute_url(),
+            actor=by,
+        )
     return meeting
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from content.models import Chapter, Question, ReadingItem
 from studygroup.accounts.forms import SignupForm, ThrottledLoginForm
 from studygroup.accounts.views import safe_next
+from studygroup.discussion.reports import answered_tables
 
 from . import calendar, progress, services
 from .forms import (
@@ -365,6 +366,7 @@ def _meeting_form(request, group, membership, meeting: Meeting | None) -> HttpRe
             saved = services.meeting_save(
                 group=group,
                 meeting=meeting,
+                by=request.user,
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
                 place=data["place"],
@@ -401,6 +403,8 @@ def meeting_detail(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
     }
     if membership.is_facilitator:
         context["table"] = progress.table_for(group, [meeting])[0]
+        if meeting.questions.all():
+            context["answered"] = answered_tables(group, [meeting])[0]
     return render(request, "groups/meeting.html", context)
 
 
@@ -446,10 +450,13 @@ def mark(request: HttpRequest, slug: str, kind: str, item_id: int) -> HttpRespon
 def progress_table(request: HttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
     meetings = list(group.meetings.with_assignments().order_by("-starts_at"))
+    tables = progress.table_for(group, meetings)
+    for table, answered in zip(tables, answered_tables(group, meetings), strict=True):
+        table.answered = answered if answered.columns else None
     return render(
         request,
         "groups/progress.html",
-        {"group": group, "membership": membership, "tables": progress.table_for(group, meetings)},
+        {"group": group, "membership": membership, "tables": tables},
     )
 
 

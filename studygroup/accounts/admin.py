@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from .models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "display_name", "email", "is_staff", "is_active", "last_login"]
+    search_fields = ["username", "display_name", "email"]
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        ("studygroup", {"fields": ["display_name", "email_notifications", "calendar_token"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "display_name", "email", "password1", "password2"],
+            },
+        ),
+    ]
+    readonly_fields = ["calendar_token"]

@@ -1,0 +1,147 @@
+"""Answers to a group's questions, the comment threads under them, and notifications."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from content.models import Question
+from studygroup.groups.models import StudyGroup
+
+MAX_ANSWER = 10_000
+MAX_COMMENT = 5_000
+INDENT_LEVELS = 4  # deeper replies stop indenting and say whom they answer
+
+
+class Discussion(models.Model):
+    """A group's settings for one question: locked, and its own answer-first rule."""
+
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="discussions")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    locked = models.BooleanField(default=False, help_text="No new posts; existing ones stay.")
+    answer_first = models.BooleanField(
+        null=True, blank=True, help_text="Empty: as the group's setting says."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "question"], name="discussion_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.question}"
+
+
+class Post(models.Model):
+    """What answers and comments share: Markdown in, sanitised HTML stored, moderation."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    body_html = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+    edited = models.DateTimeField(null=True, blank=True)
+    deleted = models.DateTimeField(null=True, blank=True)
+    hidden = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.CharField(max_length=300, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden is not None
+
+
+class Answer(Post):
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    last_activity = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [
+            # One answer per member per question per group (a deleted one is reused).
+            models.UniqueConstraint(
+                fields=["group", "question", "author"], name="one_answer_per_member"
+            )
+        ]
+        indexes = [models.Index(fields=["group", "question", "created"])]
+
+    def __str__(self) -> str:
+        return f"Answer by {self.author} to {self.question_id} in {self.group}"
+
+    def get_absolute_url(self) -> str:
+        url = reverse("discussion:question", args=[self.group.slug, self.question_id])
+        return f"{url}#answer-{self.pk}"
+
+
+class Comment(Post):
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    depth = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created", "id"]
+        indexes = [models.Index(fields=["answer", "created"])]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on answer {self.answer_id}"
+
+    @property
+    def indent(self) -> int:
+        return min(self.depth, INDENT_LEVELS)
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read__isnull=True)
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply"
+        MENTION = "mention", "Mention"
+        MEETING = "meeting", "New meeting"
+        JOIN_REQUEST = "join_request", "Join request"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind)
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="+")
+    # What the bell says; never a post's text, which answer-first may hide from the reader.
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300)
+    created = models.DateTimeField(default=timezone.now)
+    read = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "created"],
+                condition=Q(read__isnull=True),
+                name="notification_unread",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text

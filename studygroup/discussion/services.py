@@ -1,0 +1,264 @@
+"""Every write to a discussion: posting, editing, deleting, moderating, notifying.
+
+Each function runs in one transaction and enforces its rule here, whoever calls it: the
+views, the admin or a test. A refused write raises ``DiscussionError`` with the reason.
+"""
+
+import re
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from content.models import Question
+from studygroup.groups.models import Membership, StudyGroup
+
+from . import markdown
+from .models import MAX_ANSWER, MAX_COMMENT, Answer, Comment, Discussion, Notification
+from .threads import answer_first_applies
+
+MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
+
+
+class DiscussionError(Exception):
+    """A post the rules refuse; the message says why."""
+
+
+def _clean_body(body: str, limit: int) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise DiscussionError("Write something first: the post is empty.")
+    if len(body) > limit:
+        raise DiscussionError(
+            f"The post is {len(body):,} characters long; the limit is {limit:,}. Shorten it."
+        )
+    return body
+
+
+def _question_of(group: StudyGroup, question: Question) -> None:
+    if question.text_id != group.text_id or question.group_id not in (None, group.pk):
+        raise DiscussionError("That question is not discussed in this group.")
+
+
+def _not_locked(group: StudyGroup, question: Question) -> None:
+    if Discussion.objects.filter(group=group, question=question, locked=True).exists():
+        raise DiscussionError("This question is locked: no new posts.")
+
+
+def notify(
+    *, recipients: Iterable, kind: str, group: StudyGroup, text: str, url: str, actor=None
+) -> None:
+    """In-app notifications, and e-mail after the commit to those who want it."""
+    users = {u.pk: u for u in recipients if u is not None and u != actor}
+    Notification.objects.bulk_create(
+        Notification(recipient=user, kind=kind, group=group, text=text, url=url)
+        for user in users.values()
+    )
+    emails = [u.email for u in users.values() if u.email and u.email_notifications]
+    if emails:
+
+        def send() -> None:
+            for address in emails:
+                send_mail(
+                    f"[{group.name}] {text}",
+                    f"{text}\n\n{settings.SITE_URL}{url}\n\nTurn these e-mails off on "
+                    f"your profile: {settings.SITE_URL}/accounts/profile/",
+                    settings.DEFAULT_FROM_EMAIL,
+                    [address],
+                )
+
+        transaction.on_commit(send)
+
+
+def _mentioned(group: StudyGroup, body: str) -> list:
+    names = {name.rstrip(".") for name in MENTION_RE.findall(body)}
+    if not names:
+        return []
+    return list(get_user_model().objects.filter(username__in=names, memberships__group=group))
+
+
+def _notify_mentions(
+    post, group: StudyGroup, author, where: str, url: str, told: Iterable = ()
+) -> None:
+    """Members named as @username hear of it, unless already told of this post."""
+    mentioned = [user for user in _mentioned(group, post.body) if user not in told]
+    notify(
+        recipients=mentioned,
+        kind=Notification.Kind.MENTION,
+        group=group,
+        text=f"{author.name} mentioned you {where}",
+        url=url,
+        actor=author,
+    )
+
+
+@transaction.atomic
+def answer_post(*, membership: Membership, question: Question, body: str) -> Answer:
+    """A member's answer to a question; one each, so a second try is refused."""
+    group, author = membership.group, membership.user
+    body = _clean_body(body, MAX_ANSWER)
+    _question_of(group, question)
+    _not_locked(group, question)
+    existing = (
+        Answer.objects.select_for_update()
+        .filter(group=group, question=question, author=author)
+        .first()
+    )
+    if existing and not existing.is_deleted:
+        raise DiscussionError("You have answered this question already: edit your answer.")
+    now = timezone.now()
+    if existing:  # a deleted answer comes back, its replies still in place
+        answer = existing
+        answer.body, answer.body_html, answer.deleted, answer.edited = (
+            body,
+            markdown.render(body),
+            None,
+            now,
+        )
+        answer.last_activity = now
+        answer.save(update_fields=["body", "body_html", "deleted", "edited", "last_activity"])
+    else:
+        try:
+            with transaction.atomic():
+                answer = Answer.objects.create(
+                    group=group,
+                    question=question,
+                    author=author,
+                    body=body,
+                    body_html=markdown.render(body),
+                    created=now,
+                    last_activity=now,
+                )
+        except IntegrityError:
+            raise DiscussionError(
+                "You have answered this question already: edit your answer."
+            ) from None
+    _notify_mentions(
+        answer, group, author, f"in an answer to “{question.body[:60]}”", answer.get_absolute_url()
+    )
+    return answer
+
+
+def _own(post, user) -> None:
+    if post.author_id != user.pk:
+        raise PermissionError("Only its author can change a post.")
+    if post.is_deleted:
+        raise DiscussionError("That post was deleted.")
+
+
+@transaction.atomic
+def post_edit(*, post: Answer | Comment, user, body: str) -> Answer | Comment:
+    _own(post, user)
+    group = post.group if isinstance(post, Answer) else post.answer.group
+    question_id = post.question_id if isinstance(post, Answer) else post.answer.question_id
+    _not_locked(group, Question(pk=question_id))
+    body = _clean_body(body, MAX_ANSWER if isinstance(post, Answer) else MAX_COMMENT)
+    if body != post.body:
+        post.body, post.body_html, post.edited = body, markdown.render(body), timezone.now()
+        post.save(update_fields=["body", "body_html", "edited"])
+    return post
+
+
+@transaction.atomic
+def post_delete(*, post: Answer | Comment, user) -> Answer | Comment:
+    """The text goes; the post stays as a placeholder so its replies keep their place."""
+    _own(post, user)
+    post.body, post.body_html, post.deleted = "", "", timezone.now()
+    post.save(update_fields=["body", "body_html", "deleted"])
+    return post
+
+
+@transaction.atomic
+def comment_post(
+    *, membership: Membership, answer: Answer, body: str, parent: Comment | None = None
+) -> Comment:
+    """A comment on an answer, or a reply to a comment at any depth."""
+    group, author = membership.group, membership.user
+    if answer.group_id != group.pk or (parent and parent.answer_id != answer.pk):
+        raise DiscussionError("That post is not in this group.")
+    body = _clean_body(body, MAX_COMMENT)
+    question = answer.question
+    _not_locked(group, question)
+    if (
+        answer_first_applies(group, question, membership)
+        and not Answer.objects.filter(
+            group=group, question=question, author=author, deleted__isnull=True
+        ).exists()
+    ):
+        raise DiscussionError("Post your own answer first; then you can join the discussion.")
+    now = timezone.now()
+    comment = Comment.objects.create(
+        answer=answer,
+        parent=parent,
+        author=author,
+        body=body,
+        body_html=markdown.render(body),
+        depth=parent.depth + 1 if parent else 0,
+        created=now,
+    )
+    Answer.objects.filter(pk=answer.pk).update(last_activity=now)
+    url = f"{answer.get_absolute_url().split('#')[0]}#comment-{comment.pk}"
+    replied_to = parent.author if parent else answer.author
+    notify(
+        recipients=[replied_to],
+        kind=Notification.Kind.REPLY,
+        group=group,
+        text=f"{author.name} replied to your {'comment' if parent else 'answer'}",
+        url=url,
+        actor=author,
+    )
+    _notify_mentions(comment, group, author, "in a comment", url, told=[replied_to])
+    return comment
+
+
+@transaction.atomic
+def post_hide(*, post: Answer | Comment, by, reason: str) -> Answer | Comment:
+    """A facilitator hides a post: its author still sees it, with the reason."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DiscussionError("Give a reason: the author will see it.")
+    post.hidden, post.hidden_by, post.hidden_reason = timezone.now(), by, reason[:300]
+    post.save(update_fields=["hidden", "hidden_by", "hidden_reason"])
+    return post
+
+
+@transaction.atomic
+def post_unhide(*, post: Answer | Comment) -> Answer | Comment:
+    post.hidden, post.hidden_by, post.hidden_reason = None, None, ""
+    post.save(update_fields=["hidden", "hidden_by", "hidden_reason"])
+    return post
+
+
+UNCHANGED = object()
+
+
+@transaction.atomic
+def discussion_set(
+    *,
+    group: StudyGroup,
+    question: Question,
+    locked: bool | None = None,
+    answer_first: object = UNCHANGED,
+) -> Discussion:
+    """Lock or unlock a question in a group, or set its own answer-first rule."""
+    _question_of(group, question)
+    discussion, _ = Discussion.objects.select_for_update().get_or_create(
+        group=group, question=question
+    )
+    if locked is not None:
+        discussion.locked = locked
+    if answer_first is not UNCHANGED:
+        discussion.answer_first = answer_first
+    discussion.save()
+    return discussion
+
+
+def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
+    unread = Notification.objects.unread().filter(recipient=user)
+    if ids is not None:
+        unread = unread.filter(Q(pk__in=list(ids)))
+    return unread.update(read=timezone.now())
