@@ -23,3 +23,48 @@ def seed_bytes() -> bytes:
 def shipped_text(db, seed_bytes):
     """The study text that ships with the project, imported."""
     return text_import(slug=SHIPPED_SLUG, data=seed_bytes, title="Russian Revolution, part 2").text
+
+
+# The standing cast: everyone has a display name, an e-mail address and the same password.
+PASSWORD = "a-long-study-passphrase"
+
+
+def make_user(username: str, display_name: str, **extra):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user(
+        username=username,
+        email=f"{username}@example.org",
+        password=PASSWORD,
+        display_name=display_name,
+        **extra,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Log-in throttles count in the cache: no test inherits another's failures."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def facilitator(db):
+    return make_user("fay", "Fay Facilitator")
+
+
+@pytest.fixture
+def member(db):
+    return make_user("max", "Max Member")
+
+
+@pytest.fixture
+def outsider(db):
+    return make_user("otto", "Otto Outsider")
+
+
+@pytest.fixture
+def admin(db):
+    """Django staff: edits content in the admin, but is in no group."""
+    return make_user("ada", "Ada Admin", is_staff=True, is_superuser=True)

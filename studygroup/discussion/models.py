@@ -119,6 +119,7 @@ class Notification(models.Model):
         MENTION = "mention", "Mention"
         MEETING = "meeting", "New meeting"
         JOIN_REQUEST = "join_request", "Join request"
+        JOIN_ANSWER = "join_answer", "Join request answered"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

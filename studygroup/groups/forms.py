@@ -49,7 +49,8 @@ class ChapterChoices(forms.ModelMultipleChoiceField):
 
 
 class MeetingForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    # <input type="date"> takes only ISO dates, whatever the language.
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     duration = forms.IntegerField(label="Length (minutes)", min_value=15, max_value=600, initial=90)
     place = forms.CharField(

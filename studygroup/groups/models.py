@@ -144,7 +144,12 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
         return self.prefetch_related(
             models.Prefetch("chapters", queryset=Chapter.objects.order_by("number")),
             models.Prefetch("readings", queryset=ReadingItem.objects.order_by("level", "position")),
-            models.Prefetch("questions", queryset=Question.objects.order_by("group", "position")),
+            models.Prefetch(
+                "questions",
+                queryset=Question.objects.order_by(
+                    models.F("group").asc(nulls_first=True), "position"
+                ),
+            ),
         )
 
 
@@ -175,13 +180,15 @@ class Meeting(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("groups:meeting", args=[self.group.slug, self.pk])
 
+    # Wall-clock times in the group's zone, naive on purpose: Django's |date filter would
+    # turn an aware datetime back into the site's zone (UTC) before formatting it.
     @property
     def local_start(self):
-        return timezone.localtime(self.starts_at, self.group.tz)
+        return timezone.localtime(self.starts_at, self.group.tz).replace(tzinfo=None)
 
     @property
     def local_end(self):
-        return timezone.localtime(self.ends_at, self.group.tz)
+        return timezone.localtime(self.ends_at, self.group.tz).replace(tzinfo=None)
 
     @property
     def duration(self) -> timedelta:

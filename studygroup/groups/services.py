@@ -7,8 +7,6 @@ They run in a transaction and take keyword arguments only. A refused change rais
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -39,14 +37,6 @@ def _unique_slug(name: str) -> str:
         slug = f"{base}-{new_invite_code()[:6].lower().replace('_', 'x').replace('-', 'x')}"
         if not StudyGroup.objects.filter(slug=slug).exists():
             return slug
-
-
-def _email(user, subject: str, body: str) -> None:
-    """Send after the transaction commits, to those who want e-mail."""
-    if user.email and user.email_notifications:
-        transaction.on_commit(
-            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-        )
 
 
 @transaction.atomic
@@ -84,15 +74,15 @@ def group_join(*, user, code: str) -> Membership | JoinRequest:
         group=group, user=user, state=JoinRequest.State.PENDING
     )
     if created:
-        for facilitator in (
-            Membership.objects.facilitators().filter(group=group).select_related("user")
-        ):
-            _email(
-                facilitator.user,
-                f"{user.name} asks to join {group.name}",
-                f"{user.name} asks to join {group.name}. Approve or decline on the group's "
-                f"page: {reverse('groups:members', args=[group.slug])}",
-            )
+        facilitators = Membership.objects.facilitators().filter(group=group).select_related("user")
+        notify(
+            recipients=[f.user for f in facilitators],
+            kind=Notification.Kind.JOIN_REQUEST,
+            group=group,
+            text=f"{user.name} asks to join",
+            url=reverse("groups:members", args=[group.slug]),
+            actor=user,
+        )
     return pending
 
 
@@ -107,19 +97,18 @@ def request_decide(*, join_request: JoinRequest, by, approve: bool) -> JoinReque
     join_request.decided = timezone.now()
     join_request.save(update_fields=["state", "decided_by", "decided"])
     group = join_request.group
+    notify(
+        recipients=[join_request.user],
+        kind=Notification.Kind.JOIN_ANSWER,
+        group=group,
+        text="Your request to join was approved: welcome"
+        if approve
+        else "A facilitator declined your request to join",
+        url=group.get_absolute_url() if approve else reverse("groups:dashboard"),
+        actor=by,
+    )
     if approve:
         Membership.objects.get_or_create(group=group, user=join_request.user)
-        _email(
-            join_request.user,
-            f"Welcome to {group.name}",
-            f"Your request to join {group.name} was approved: {group.get_absolute_url()}",
-        )
-    else:
-        _email(
-            join_request.user,
-            f"Your request to join {group.name}",
-            f"A facilitator of {group.name} declined your request to join.",
-        )
     return join_request
 
 
@@ -202,7 +191,7 @@ def meeting_save(
             recipients=[m.user for m in members],
             kind=Notification.Kind.MEETING,
             group=group,
-            text=f"New meeting of {group.name} on {meeting.local_start:%a %d %b, %H:%M}",
+            text=f"New meeting on {meeting.local_start:%a %d %b, %H:%M}",
             url=meeting.get_absolute_url(),
             actor=by,
         )

@@ -462,7 +462,11 @@ def progress_table(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def question_add(request: HttpRequest, slug: str) -> HttpResponse:
-    group, membership = group_for_facilitator(request, slug)
+    """The group's questions for everyone in it; facilitators add their own here."""
+    if request.method == "POST":
+        group, membership = group_for_facilitator(request, slug)
+    else:
+        group, membership = group_for_member(request, slug)
     form = GroupQuestionForm(request.POST or None, group=group)
     if request.method == "POST" and form.is_valid():
         services.group_question_add(

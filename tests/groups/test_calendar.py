@@ -1,0 +1,82 @@
+"""The private calendar feed: the meetings of one's own groups, and resetting its address."""
+
+import pytest
+from django.urls import reverse
+from icalendar import Calendar
+
+from content.models import Question
+from tests.groups.conftest import logged_in, page, plan_meeting
+
+pytestmark = pytest.mark.django_db
+
+
+def feed_url(user) -> str:
+    return reverse("groups:calendar", args=[user.calendar_token])
+
+
+def events(client, user) -> dict[str, object]:
+    """The feed's VEVENTs by UID."""
+    response = client.get(feed_url(user))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    calendar = Calendar.from_ical(response.content)
+    return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
+
+
+def test_feed_holds_the_meetings_of_my_groups(client, group, member, membership, meeting, group_b):
+    online = plan_meeting(group, days=14, chapters=[17], place="https://meet.example.org/abc")
+    found = events(client, member)
+    assert set(found) == {f"meeting-{meeting.pk}@studygroup", f"meeting-{online.pk}@studygroup"}
+
+    event = found[f"meeting-{meeting.pk}@studygroup"]
+    assert event.decoded("DTSTART") == meeting.starts_at
+    assert event.decoded("DTEND") == meeting.ends_at
+    assert str(event["SUMMARY"]) == "Tuesday Readers: study group meeting"
+    assert str(event["LOCATION"]) == "Room 2, Central Library"
+    description = str(event["DESCRIPTION"])
+    assert "- Chapter 15. Tragedy in China" in description
+    assert "- Chapter 16. The Defeat of the Joint Left Opposition" in description
+    for question in Question.objects.of_text(group.text)[:2]:
+        assert f"- {question.body}" in description
+    assert f"http://testserver{meeting.get_absolute_url()}" in description
+    assert str(found[f"meeting-{online.pk}@studygroup"]["LOCATION"]) == (
+        "https://meet.example.org/abc"
+    )
+
+
+def test_feed_leaves_out_groups_i_left(client, group, member, membership, meeting):
+    membership.delete()
+    assert events(client, member) == {}
+
+
+def test_feed_of_someone_in_no_group_is_empty(client, admin, meeting):
+    assert events(client, admin) == {}
+
+
+def test_feed_queries_do_not_grow(client, group, member, membership, django_assert_num_queries):
+    plan_meeting(group)
+    # The token's owner, the meetings with their group, then their three kinds of assignment.
+    with django_assert_num_queries(5):
+        client.get(feed_url(member))
+    for days in range(2, 12):
+        plan_meeting(group, days=days, chapters=(17, 18, 19), readings=2, questions=3)
+    with django_assert_num_queries(5):
+        assert len(events(client, member)) == 11
+
+
+def test_resetting_the_token_kills_the_old_address(client, group, member, membership, meeting):
+    old = feed_url(member)
+    user = logged_in(member)
+    response = user.post(reverse("accounts:calendar_reset"), follow=True)
+    assert "Your calendar has a new address; the old one no longer works." in page(response)
+    member.refresh_from_db()
+    assert feed_url(member) != old
+    assert feed_url(member) in page(response)  # the profile shows the new address
+    assert client.get(old).status_code == 404
+    assert len(events(client, member)) == 1
+
+
+def test_an_inactive_users_feed_is_gone(client, member, membership, meeting):
+    member.is_active = False  # still in the group, but the account is switched off
+    member.save(update_fields=["is_active"])
+    assert client.get(feed_url(member)).status_code == 404

@@ -1,0 +1,262 @@
+"""Who may open what: one table over every group URL, walked visitor → outsider → member →
+facilitator, plus the checks every write shares (POST only, CSRF) and a completeness check
+that fails when a URL is added without a row here."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from django.urls import get_resolver, reverse
+
+from studygroup.groups.models import Membership
+from tests.groups.conftest import logged_in, page
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "login"  # 302 to the log-in page, with ?next= back here
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    method: str
+    # Expected outcome for (visitor, outsider, member, facilitator). The admin is Django
+    # staff but in no group, so the admin is an outsider to group A.
+    expect: tuple
+    args: Callable = lambda cast, user: [cast.group.slug]
+    data: dict = field(default_factory=dict)
+    label: str = ""  # tells apart two rows of one URL name and method
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}-{self.method}{self.label}"
+
+
+def nothing(cast, user):
+    return []
+
+
+def member_id(cast, user):
+    return [cast.group.slug, cast.membership.pk]
+
+
+def meeting_id(cast, user):
+    return [cast.group.slug, cast.meeting.pk]
+
+
+def own_token(cast, user):
+    # The feed is the token's owner's; a visitor has none, so tries a made-up one.
+    return [user.calendar_token if user else "no-such-token"]
+
+
+TABLE = [
+    Row("groups:dashboard", "get", (LOGIN, 200, 200, 200), nothing),
+    Row("groups:create", "get", (LOGIN, 200, 200, 200), nothing),
+    Row("groups:create", "post", (LOGIN, 200, 200, 200), nothing),  # empty: form errors
+    Row("groups:join", "get", (200, 200, 302, 302), lambda c, u: [c.group.invite_code]),
+    Row(
+        "groups:join",
+        "post",
+        (200, 302, 302, 302),
+        lambda c, u: [c.group.invite_code],
+        {"action": "login"},
+    ),
+    Row("groups:calendar", "get", (404, 200, 200, 200), own_token),
+    Row("groups:group", "get", (LOGIN, 404, 200, 200)),
+    Row("groups:edit", "get", (LOGIN, 404, 403, 200)),
+    Row("groups:edit", "post", (LOGIN, 404, 403, 200)),  # empty: form errors
+    Row("groups:invite", "get", (LOGIN, 404, 403, 200)),
+    Row(
+        "groups:invite",
+        "post",
+        (LOGIN, 404, 403, 302),
+        data={"invite_enabled": "on", "join_policy": "open"},
+    ),
+    Row("groups:invite_rotate", "post", (LOGIN, 404, 403, 302)),
+    Row("groups:members", "get", (LOGIN, 404, 200, 200)),
+    Row("groups:member_role", "post", (LOGIN, 404, 403, 302), member_id, {"role": "facilitator"}),
+    Row("groups:member_remove", "post", (LOGIN, 404, 403, 302), member_id),
+    Row("groups:leave", "post", (LOGIN, 404, 302, 302)),
+    Row(
+        "groups:request_decide",
+        "post",
+        (LOGIN, 404, 403, 302),
+        lambda c, u: [c.group.slug, c.join_request.pk],
+        {"decision": "approve"},
+    ),
+    Row("groups:meeting_create", "get", (LOGIN, 404, 403, 200)),
+    Row("groups:meeting_create", "post", (LOGIN, 404, 403, 200)),  # empty: form errors
+    Row("groups:meeting", "get", (LOGIN, 404, 200, 200), meeting_id),
+    Row("groups:meeting_edit", "get", (LOGIN, 404, 403, 200), meeting_id),
+    Row("groups:meeting_edit", "post", (LOGIN, 404, 403, 200), meeting_id),
+    Row("groups:meeting_delete", "post", (LOGIN, 404, 403, 302), meeting_id),
+    Row(
+        "groups:mark",
+        "post",
+        (LOGIN, 404, 302, 302),
+        lambda c, u: [c.group.slug, "chapter", c.chapter.pk],
+        {"done": "on"},
+    ),
+    Row(
+        "groups:mark",
+        "post",
+        (LOGIN, 404, 302, 302),
+        lambda c, u: [c.group.slug, "reading", c.reading.pk],
+        {"done": "on"},
+        label="-reading",
+    ),
+    Row("groups:progress", "get", (LOGIN, 404, 403, 200)),
+    Row("groups:questions", "get", (LOGIN, 404, 200, 200)),
+    Row("groups:questions", "post", (LOGIN, 404, 403, 200)),  # empty: form errors
+    Row("accounts:profile", "get", (LOGIN, 200, 200, 200), nothing),
+    Row("accounts:profile", "post", (LOGIN, 200, 200, 200), nothing),  # empty: form errors
+    Row("accounts:calendar_reset", "post", (LOGIN, 302, 302, 302), nothing),
+    Row("accounts:password_change", "get", (LOGIN, 200, 200, 200), nothing),
+    Row("accounts:logout", "post", (302, 302, 302, 302), nothing),
+]
+
+# Pages anyone may open, signed in or not: Django's own auth flow.
+PUBLIC_PAGES = {
+    "accounts:login": [],
+    "accounts:signup": [],
+    "accounts:password_reset": [],
+    "accounts:password_reset_done": [],
+    "accounts:password_reset_confirm": ["MQ", "no-such-token"],
+    "accounts:password_reset_complete": [],
+}
+
+ROLES = {"visitor": 0, "outsider": 1, "admin": 1, "member": 2, "facilitator": 3}
+
+BUGS: dict[tuple[str, str, str], str] = {}  # (url name, method, role): "BUG: ..."
+
+
+CASES = [
+    pytest.param(
+        row,
+        role,
+        id=f"{row.id}-{role}",
+        marks=[pytest.mark.xfail(strict=True, reason=bug)]
+        if (bug := BUGS.get((row.name, row.method, role)))
+        else [],
+    )
+    for row in TABLE
+    for role in ROLES
+]
+
+
+def url_for(row: Row, cast, user) -> str:
+    return reverse(row.name, args=row.args(cast, user))
+
+
+@pytest.mark.parametrize(("row", "role"), CASES)
+def test_permission_table(row, role, cast, client):
+    user = cast.users.get(role)
+    if user:
+        client.force_login(user)
+    url = url_for(row, cast, user)
+    response = getattr(client, row.method)(url, row.data)
+    expected = row.expect[ROLES[role]]
+
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response.url == f"{reverse('accounts:login')}?next={quote(url)}"
+        return
+    assert response.status_code == expected
+    if expected == 302:
+        assert not response.url.startswith(reverse("accounts:login"))
+    elif expected == 403:
+        assert "facilitators can do that" in page(response)
+    elif expected == 404:
+        assert "Not found" in page(response)
+
+
+def test_every_group_and_account_url_has_a_row():
+    resolver = get_resolver()
+    names = {
+        f"{namespace}:{name}"
+        for namespace in ("groups", "accounts")
+        for name in resolver.namespace_dict[namespace][1].reverse_dict
+        if isinstance(name, str)
+    }
+    covered = {row.name for row in TABLE} | set(PUBLIC_PAGES)
+    assert names - covered == set(), "add these URLs to the permission table"
+
+
+@pytest.mark.parametrize("name", PUBLIC_PAGES)
+def test_public_pages_open_to_visitors(client, name):
+    response = client.get(reverse(name, args=PUBLIC_PAGES[name]))
+    assert response.status_code == 200
+
+
+POST_ROWS = [pytest.param(row, id=row.id) for row in TABLE if row.method == "post"]
+WRITE_ONLY = sorted(
+    {row.name for row in TABLE if row.method == "post"}
+    - {row.name for row in TABLE if row.method == "get"}
+)
+
+
+@pytest.mark.parametrize("name", WRITE_ONLY)
+def test_writes_refuse_get(cast, name):
+    row = next(row for row in TABLE if row.name == name)
+    user = cast.users["facilitator"]
+    response = logged_in(user).get(url_for(row, cast, user))
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("groups:dashboard", nothing),
+        ("groups:group", lambda c, u: [c.group.slug]),
+        ("groups:meeting", meeting_id),
+        ("groups:progress", lambda c, u: [c.group.slug]),
+        ("groups:calendar", own_token),
+    ],
+)
+def test_pages_refuse_post(cast, name, args):
+    user = cast.users["facilitator"]
+    response = logged_in(user).post(reverse(name, args=args(cast, user)))
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize("row", POST_ROWS)
+def test_writes_need_the_csrf_token(cast, row):
+    client = Client(enforce_csrf_checks=True)
+    user = cast.users["facilitator"]
+    client.force_login(user)
+    response = client.post(url_for(row, cast, user), row.data)
+    assert response.status_code == 403
+    assert "CSRF verification failed" in page(response)
+
+
+def test_csrf_refusal_changes_nothing(cast):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.users["facilitator"])
+    client.post(reverse("groups:meeting_delete", args=[cast.group.slug, cast.meeting.pk]))
+    client.post(reverse("groups:member_remove", args=[cast.group.slug, cast.membership.pk]))
+    assert cast.group.meetings.filter(pk=cast.meeting.pk).exists()
+    assert Membership.objects.filter(pk=cast.membership.pk).exists()
+
+
+def test_htmx_tick_returns_the_button_alone(cast):
+    response = logged_in(cast.users["member"]).post(
+        reverse("groups:mark", args=[cast.group.slug, "chapter", cast.chapter.pk]),
+        {"done": "on"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    fragment = page(response)
+    assert fragment.lstrip().startswith("<form ")
+    assert 'class="mark"' in fragment
+    assert 'aria-pressed="true"' in fragment
+    assert "<html" not in fragment
+
+
+@pytest.mark.parametrize("path", ["/admin/accounts/user/", "/admin/groups/studygroup/"])
+def test_admin_manages_users_and_groups_in_the_django_admin(cast, path):
+    assert logged_in(cast.users["admin"]).get(path).status_code == 200
+    refused = logged_in(cast.users["facilitator"]).get(path)
+    assert refused.status_code == 302
+    assert refused.url.startswith("/admin/login/")
