@@ -7,6 +7,8 @@ from studygroup.groups.models import Membership, StudyGroup
 
 from .models import Answer, Comment, Discussion
 
+LATEST = 5  # how many of the newest posts the page lists at its top
+
 
 def answer_first_applies(
     group: StudyGroup,
@@ -63,6 +65,7 @@ class Thread:
     answers: list[Answer] = field(default_factory=list)
     my_answer: Answer | None = None
     hidden_count: int = 0  # answers held back by answer-first
+    latest: list = field(default_factory=list)  # the newest visible posts, newest first
 
     @property
     def locked(self) -> bool:
@@ -104,4 +107,8 @@ def thread_for(group: StudyGroup, question: Question, membership: Membership) ->
         answer.thread = flatten(comments[answer.pk])
         answer.thread_size = len(answer.thread)
     thread.answers = visible
+    posts = [p for p in visible if p.shown] + [
+        c for a in visible for c in a.thread if c.shown
+    ]
+    thread.latest = sorted(posts, key=lambda p: p.created, reverse=True)[:LATEST]
     return thread
