@@ -114,6 +114,14 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 LOGIN_THROTTLE = {"attempts": envint("DJANGO_LOGIN_ATTEMPTS", "5"), "seconds": 15 * 60}
+# (requests, seconds) per client address, or per user where posting; see studygroup/ratelimit.py.
+RATE_LIMITS_ENABLED = envbool("DJANGO_RATE_LIMITS", "1")
+RATE_LIMITS = {
+    "signup": (10, 60 * 60),
+    "password_reset": (5, 60 * 60),
+    "invite": (20, 10 * 60),  # invite codes tried, right or wrong
+    "post": (30, 5 * 60),  # answers and comments per member
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -68,3 +68,10 @@ def outsider(db):
 def admin(db):
     """Django staff: edits content in the admin, but is in no group."""
     return make_user("ada", "Ada Admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_off(settings):
+    """Rate limits would trip on a test that posts a lot; tests/test_ratelimits.py turns
+    them on to check them."""
+    settings.RATE_LIMITS_ENABLED = False

@@ -8,6 +8,8 @@ from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from studygroup.ratelimit import limited
+
 from .forms import ProfileForm, SignupForm, ThrottledLoginForm
 from .models import new_calendar_token
 
@@ -24,6 +26,8 @@ def safe_next(request: HttpRequest, default: str) -> str:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("groups:dashboard")
+    if request.method == "POST" and (refused := limited(request, "signup")):
+        return refused
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -43,6 +47,13 @@ class LoginView(auth_views.LoginView):
         if form.has_error("__all__", "throttled"):
             response.status_code = 429
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset, with a limit on how many e-mails one address can trigger."""
+
+    def post(self, request, *args, **kwargs):
+        return limited(request, "password_reset") or super().post(request, *args, **kwargs)
 
 
 @login_required

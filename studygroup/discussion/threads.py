@@ -107,8 +107,6 @@ def thread_for(group: StudyGroup, question: Question, membership: Membership) ->
         answer.thread = flatten(comments[answer.pk])
         answer.thread_size = len(answer.thread)
     thread.answers = visible
-    posts = [p for p in visible if p.shown] + [
-        c for a in visible for c in a.thread if c.shown
-    ]
+    posts = [p for p in visible if p.shown] + [c for a in visible for c in a.thread if c.shown]
     thread.latest = sorted(posts, key=lambda p: p.created, reverse=True)[:LATEST]
     return thread

@@ -15,6 +15,7 @@ from django_htmx.http import reswap, retarget
 from content.models import Chapter, Question
 from studygroup.groups.models import Membership, StudyGroup
 from studygroup.groups.views import group_for_facilitator, group_for_member
+from studygroup.ratelimit import limited
 
 from . import services
 from .forms import AnswerForm, CommentForm, DiscussionForm, HideForm
@@ -142,6 +143,8 @@ def question(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
 @require_POST
 def answer_create(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
+    if refused := limited(request, "post", str(request.user.pk)):
+        return refused
     q = question_for_group(group, question_id)
     form = AnswerForm(request.POST)
     if form.is_valid():
@@ -238,6 +241,8 @@ def _delete(request, group, membership, post, answer: Answer, anchor: str) -> Ht
 @require_POST
 def comment_create(request: HttpRequest, slug: str, answer_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
+    if refused := limited(request, "post", str(request.user.pk)):
+        return refused
     answer = answer_for_member(group, membership, answer_id)
     parent = None
     if parent_id := request.POST.get("parent"):

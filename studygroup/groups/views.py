@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from content.models import Chapter, Question, ReadingItem
+from studygroup import ratelimit
 from studygroup.accounts.forms import SignupForm, ThrottledLoginForm
 from studygroup.accounts.views import safe_next
 from studygroup.discussion.reports import answered_tables
@@ -219,8 +221,12 @@ def _joined(request: HttpRequest, code: str) -> HttpResponse:
 
 def join(request: HttpRequest, code: str) -> HttpResponse:
     """The invite link: sign up or log in right here, or join with one click."""
+    address = ratelimit.client_address(request)
+    if ratelimit.over("invite", address):  # someone guessing codes
+        return ratelimit.too_many(request, settings.RATE_LIMITS["invite"][1])
     group = StudyGroup.objects.filter(invite_code=code, invite_enabled=True).first()
     if group is None:
+        ratelimit.hit("invite", address)
         return render(request, "groups/join_invalid.html", status=404)
     if request.user.is_authenticated:
         if request.method == "POST":
@@ -233,6 +239,8 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if request.POST.get("action") == "signup":
+            if refused := ratelimit.limited(request, "signup"):
+                return refused
             signup_form = SignupForm(request.POST, prefix="signup")
             if signup_form.is_valid():
                 user = signup_form.save()
