@@ -25,7 +25,7 @@ class PostAdmin(admin.ModelAdmin):
     @admin.action(description="Show the selected posts again")
     def unhide(self, request: HttpRequest, queryset: QuerySet) -> None:
         for post in queryset:
-            services.post_unhide(post=post)
+            services.post_unhide(post=post, by=request.user)
         self.message_user(request, f"{len(queryset)} shown again.", messages.SUCCESS)
 
 

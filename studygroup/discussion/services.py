@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from content.models import Question
-from studygroup.groups.models import Membership, StudyGroup
+from studygroup.groups.audit import audit
+from studygroup.groups.models import AuditEvent, Membership, StudyGroup
 
 from . import markdown
 from .models import MAX_ANSWER, MAX_COMMENT, Answer, Comment, Discussion, Notification
@@ -223,13 +224,23 @@ def post_hide(*, post: Answer | Comment, by, reason: str) -> Answer | Comment:
         raise DiscussionError("Give a reason: the author will see it.")
     post.hidden, post.hidden_by, post.hidden_reason = timezone.now(), by, reason[:300]
     post.save(update_fields=["hidden", "hidden_by", "hidden_reason"])
+    _audit_post(post, by, AuditEvent.Action.HIDE, f": {reason}")
     return post
 
 
+def _audit_post(post, by, action: str, extra: str = "") -> None:
+    kind, group = (
+        ("answer", post.group) if isinstance(post, Answer) else ("comment", post.answer.group)
+    )
+    author = post.author.name if post.author else "a former member"
+    audit(group=group, actor=by, action=action, detail=f"{author}'s {kind} #{post.pk}{extra}")
+
+
 @transaction.atomic
-def post_unhide(*, post: Answer | Comment) -> Answer | Comment:
+def post_unhide(*, post: Answer | Comment, by=None) -> Answer | Comment:
     post.hidden, post.hidden_by, post.hidden_reason = None, None, ""
     post.save(update_fields=["hidden", "hidden_by", "hidden_reason"])
+    _audit_post(post, by, AuditEvent.Action.UNHIDE)
     return post
 
 
@@ -243,14 +254,21 @@ def discussion_set(
     question: Question,
     locked: bool | None = None,
     answer_first: object = UNCHANGED,
+    by=None,
 ) -> Discussion:
     """Lock or unlock a question in a group, or set its own answer-first rule."""
     _question_of(group, question)
     discussion, _ = Discussion.objects.select_for_update().get_or_create(
         group=group, question=question
     )
-    if locked is not None:
+    if locked is not None and locked != discussion.locked:
         discussion.locked = locked
+        audit(
+            group=group,
+            actor=by,
+            action=AuditEvent.Action.LOCK if locked else AuditEvent.Action.UNLOCK,
+            detail=question.body[:200],
+        )
     if answer_first is not UNCHANGED:
         discussion.answer_first = answer_first
     discussion.save()

@@ -285,7 +285,7 @@ def _moderate(request, group, membership, post, answer: Answer, anchor: str) -> 
             if form.cleaned_data["action"] == "hide":
                 services.post_hide(post=post, by=request.user, reason=form.cleaned_data["reason"])
             else:
-                services.post_unhide(post=post)
+                services.post_unhide(post=post, by=request.user)
         except services.DiscussionError as exc:
             messages.error(request, str(exc))
     if request.htmx:
@@ -317,6 +317,7 @@ def question_settings(request: HttpRequest, slug: str, question_id: int) -> Http
     form = DiscussionForm(request.POST)
     if form.is_valid():
         services.discussion_set(
+            by=request.user,
             group=group,
             question=q,
             locked=form.cleaned_data["locked"],

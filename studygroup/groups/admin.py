@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import JoinRequest, Meeting, Membership, StudyGroup
+from .models import AuditEvent, JoinRequest, Meeting, Membership, StudyGroup
 
 
 class MembershipInline(admin.TabularInline):
@@ -36,3 +36,19 @@ class JoinRequestAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     list_select_related = ["user", "group", "decided_by"]
     raw_id_fields = ["user", "group", "decided_by"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created", "group", "actor", "action", "detail"]
+    list_filter = ["action"]
+    list_select_related = ["group", "actor"]
+    search_fields = ["detail", "group__name", "actor__username"]
+    date_hierarchy = "created"
+
+    # A record of what happened: admins read it, nobody edits it.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -228,3 +228,39 @@ class ReadingMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership}: {self.chapter or self.reading} done"
+
+
+class AuditEvent(models.Model):
+    """Who changed what in a group, when: roles, removals, moderation, invite links."""
+
+    class Action(models.TextChoices):
+        ROLE = "role", "Role changed"
+        REMOVE = "remove", "Member removed"
+        LEAVE = "leave", "Member left"
+        APPROVE = "approve", "Join request approved"
+        DECLINE = "decline", "Join request declined"
+        INVITE_ROTATE = "invite_rotate", "Invite link replaced"
+        INVITE_SETTINGS = "invite_settings", "Invite settings changed"
+        HIDE = "hide", "Post hidden"
+        UNHIDE = "unhide", "Post shown again"
+        LOCK = "lock", "Question locked"
+        UNLOCK = "unlock", "Question unlocked"
+
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(max_length=20, choices=Action)
+    detail = models.CharField(max_length=300)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["group", "created"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.detail}"

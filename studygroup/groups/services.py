@@ -17,7 +17,9 @@ from content.models import Chapter, Question, ReadingItem, StudyText
 from studygroup.discussion.models import Notification
 from studygroup.discussion.services import notify
 
+from .audit import audit
 from .models import (
+    AuditEvent,
     JoinRequest,
     Meeting,
     Membership,
@@ -48,10 +50,25 @@ def group_create(*, user, text: StudyText, name: str, **fields) -> StudyGroup:
 
 
 @transaction.atomic
-def invite_rotate(*, group: StudyGroup) -> StudyGroup:
+def invite_rotate(*, group: StudyGroup, by=None) -> StudyGroup:
     """A new invite code: the old link stops working at once."""
     group.invite_code = new_invite_code()
     group.save(update_fields=["invite_code"])
+    audit(group=group, actor=by, action=AuditEvent.Action.INVITE_ROTATE, detail="New invite link")
+    return group
+
+
+@transaction.atomic
+def invite_settings(*, group: StudyGroup, by, enabled: bool, policy: str) -> StudyGroup:
+    """Turn the invite link on or off and choose how people join."""
+    group.invite_enabled, group.join_policy = enabled, policy
+    group.save(update_fields=["invite_enabled", "join_policy"])
+    audit(
+        group=group,
+        actor=by,
+        action=AuditEvent.Action.INVITE_SETTINGS,
+        detail=f"Invite link {'on' if enabled else 'off'}; {group.get_join_policy_display()}",
+    )
     return group
 
 
@@ -107,6 +124,12 @@ def request_decide(*, join_request: JoinRequest, by, approve: bool) -> JoinReque
         url=group.get_absolute_url() if approve else reverse("groups:dashboard"),
         actor=by,
     )
+    audit(
+        group=group,
+        actor=by,
+        action=AuditEvent.Action.APPROVE if approve else AuditEvent.Action.DECLINE,
+        detail=join_request.user.name,
+    )
     if approve:
         Membership.objects.get_or_create(group=group, user=join_request.user)
     return join_request
@@ -124,20 +147,34 @@ def _keep_a_facilitator(membership: Membership) -> None:
 
 
 @transaction.atomic
-def member_set_role(*, membership: Membership, role: str) -> Membership:
+def member_set_role(*, membership: Membership, role: str, by=None) -> Membership:
     if role not in Membership.Role.values:
         raise GroupError("Unknown role.")
     if role == Membership.Role.MEMBER:
         _keep_a_facilitator(membership)
-    membership.role = role
-    membership.save(update_fields=["role"])
+    if membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit(
+            group=membership.group,
+            actor=by,
+            action=AuditEvent.Action.ROLE,
+            detail=f"{membership.user.name} is now a {membership.get_role_display().lower()}",
+        )
     return membership
 
 
 @transaction.atomic
-def member_remove(*, membership: Membership) -> None:
-    """Remove a member (or leave): their ticks go with the membership."""
+def member_remove(*, membership: Membership, by=None) -> None:
+    """Remove a member (or leave, when ``by`` is the member): their ticks go with them."""
     _keep_a_facilitator(membership)
+    leaving = by is not None and by.pk == membership.user_id
+    audit(
+        group=membership.group,
+        actor=by,
+        action=AuditEvent.Action.LEAVE if leaving else AuditEvent.Action.REMOVE,
+        detail=membership.user.name,
+    )
     membership.delete()
 
 

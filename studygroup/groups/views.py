@@ -30,6 +30,8 @@ from .forms import (
 )
 from .models import JoinRequest, Meeting, Membership, ReadingMark, StudyGroup
 
+AUDIT_SHOWN = 50  # recent changes on the members page; admins see them all
+
 
 def group_for_member(request: HttpRequest, slug: str) -> tuple[StudyGroup, Membership]:
     """The group and the viewer's membership; 404 to anyone outside it, as if it did not exist."""
@@ -178,7 +180,12 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
     form = InviteForm(request.POST or None, instance=group)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.invite_settings(
+            group=group,
+            by=request.user,
+            enabled=form.cleaned_data["invite_enabled"],
+            policy=form.cleaned_data["join_policy"],
+        )
         messages.success(request, "Invite settings saved.")
         return redirect("groups:invite", group.slug)
     return render(
@@ -197,7 +204,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def invite_rotate(request: HttpRequest, slug: str) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
-    services.invite_rotate(group=group)
+    services.invite_rotate(group=group, by=request.user)
     messages.success(request, "The invite link is new; the old one no longer works.")
     return redirect("groups:invite", group.slug)
 
@@ -277,6 +284,9 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "membership": membership,
             "members": Membership.objects.filter(group=group).by_name(),
             "requests": requests,
+            "audit": group.audit_events.select_related("actor")[:AUDIT_SHOWN]
+            if membership.is_facilitator
+            else [],
         },
     )
 
@@ -295,7 +305,9 @@ def member_role(request: HttpRequest, slug: str, member_id: int) -> HttpResponse
         messages.error(request, "Choose facilitator or member.")
     else:
         try:
-            services.member_set_role(membership=target, role=form.cleaned_data["role"])
+            services.member_set_role(
+                membership=target, role=form.cleaned_data["role"], by=request.user
+            )
             messages.success(
                 request, f"{target.user.name} is now a {target.get_role_display().lower()}."
             )
@@ -310,7 +322,7 @@ def member_remove(request: HttpRequest, slug: str, member_id: int) -> HttpRespon
     group, _ = group_for_facilitator(request, slug)
     target = _member_of(group, member_id)
     try:
-        services.member_remove(membership=target)
+        services.member_remove(membership=target, by=request.user)
         messages.success(request, f"{target.user.name} is no longer in the group.")
     except services.GroupError as exc:
         messages.error(request, str(exc))
@@ -322,7 +334,7 @@ def member_remove(request: HttpRequest, slug: str, member_id: int) -> HttpRespon
 def leave(request: HttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     try:
-        services.member_remove(membership=membership)
+        services.member_remove(membership=membership, by=request.user)
     except services.GroupError as exc:
         messages.error(request, str(exc))
         return redirect("groups:members", group.slug)
