@@ -9,12 +9,8 @@ document.addEventListener("click", (event) => {
   );
 });
 
-// htmx leaves error responses unswapped; say what went wrong (e.g. 429, 403) instead of
-// doing nothing.
-document.addEventListener("htmx:responseError", (event) => {
-  const doc = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
-  const heading = doc.querySelector("main h1");
-  const detail = doc.querySelector("main p");
+// Say what went wrong in an alert, instead of htmx quietly doing nothing.
+function showAlert(text) {
   let box = document.getElementById("htmx-error");
   if (!box) {
     box = document.createElement("div");
@@ -23,6 +19,15 @@ document.addEventListener("htmx:responseError", (event) => {
     box.setAttribute("role", "alert");
     document.querySelector("main").prepend(box);
   }
-  box.textContent = [heading?.textContent, detail?.textContent].filter(Boolean).join(": ")
-    || "Something went wrong. Please try again.";
+  box.textContent = text || "Something went wrong. Please try again.";
+}
+
+// A refusal the server explains (HX-Trigger: studygroup:refused).
+document.addEventListener("studygroup:refused", (event) => showAlert(event.detail.message));
+
+// Error responses htmx leaves unswapped (429, 403, 500): show their heading and reason.
+document.addEventListener("htmx:responseError", (event) => {
+  const doc = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
+  const parts = [doc.querySelector("main h1"), doc.querySelector("main p")];
+  showAlert(parts.filter(Boolean).map((node) => node.textContent).join(": "));
 });

@@ -1,8 +1,9 @@
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from studygroup.ratelimit import limited
 
-from .forms import ProfileForm, SignupForm, ThrottledLoginForm
+from . import services
+from .forms import DeleteAccountForm, ProfileForm, SignupForm, ThrottledLoginForm
 from .models import new_calendar_token
 
 
@@ -73,3 +75,35 @@ def calendar_reset(request: HttpRequest) -> HttpResponse:
     request.user.save(update_fields=["calendar_token"])
     messages.success(request, "Your calendar has a new address; the old one no longer works.")
     return redirect("accounts:profile")
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """Everything the member wrote, as JSON or Markdown, to keep."""
+    data = services.account_data(request.user)
+    stamp = data["exported"][:10]
+    if request.GET.get("format") == "md":
+        response = HttpResponse(
+            services.account_markdown(data), content_type="text/markdown; charset=utf-8"
+        )
+        name = f"studygroup-{request.user.username}-{stamp}.md"
+    else:
+        response = JsonResponse(data, encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2})
+        name = f"studygroup-{request.user.username}-{stamp}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_delete(user=request.user, erase_posts=form.cleaned_data["erase_posts"])
+        except services.AccountError as exc:
+            form.add_error(None, str(exc))
+        else:
+            logout(request)
+            messages.success(request, "Your account is deleted. Goodbye, and thank you.")
+            return redirect("content:home")
+    return render(request, "accounts/delete.html", {"form": form})

@@ -8,29 +8,37 @@ HELP = (
 )
 
 
-def body_field(label: str, limit: int, rows: int) -> forms.CharField:
-    field = forms.CharField(
+def body_field(label: str, rows: int) -> forms.CharField:
+    # No max_length: the server says why a long post is refused, where a browser's limit
+    # would cut a paste short without a word.
+    return forms.CharField(
         label=label,
-        max_length=limit,
         widget=forms.Textarea(attrs={"rows": rows}),
-        error_messages={
-            "required": "Write something first: the post is empty.",
-            "max_length": f"Keep it under {limit:,} characters "
-            "(this has %(show_value)s); shorten it and post again.",
-        },
+        error_messages={"required": "Write something first: the post is empty."},
         help_text=HELP,
     )
-    # The server says why a long post is refused; a browser limit would cut a paste silently.
-    field.widget.attrs.pop("maxlength", None)
-    return field
 
 
-class CommentForm(forms.Form):
-    body = body_field("Your comment", MAX_COMMENT, 3)
+class PostForm(forms.Form):
+    limit = MAX_COMMENT
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if len(body) > self.limit:
+            raise forms.ValidationError(
+                f"Keep it under {self.limit:,} characters (this has {len(body):,}); "
+                "shorten it and post again."
+            )
+        return body
 
 
-class AnswerForm(forms.Form):
-    body = body_field("Your answer", MAX_ANSWER, 6)
+class CommentForm(PostForm):
+    body = body_field("Your comment", 3)
+
+
+class AnswerForm(PostForm):
+    limit = MAX_ANSWER
+    body = body_field("Your answer", 6)
 
 
 class HideForm(forms.Form):

@@ -29,6 +29,10 @@ class DiscussionError(Exception):
     """A post the rules refuse; the message says why."""
 
 
+def _short(question: Question) -> str:
+    return question.body if len(question.body) <= 60 else question.body[:59].rstrip() + "…"
+
+
 def _clean_body(body: str, limit: int) -> str:
     body = (body or "").strip()
     if not body:
@@ -139,7 +143,7 @@ def answer_post(*, membership: Membership, question: Question, body: str) -> Ans
                 "You have answered this question already: edit your answer."
             ) from None
     _notify_mentions(
-        answer, group, author, f"in an answer to “{question.body[:60]}”", answer.get_absolute_url()
+        answer, group, author, f"in an answer to “{_short(question)}”", answer.get_absolute_url()
     )
     return answer
 
@@ -208,11 +212,14 @@ def comment_post(
         recipients=[replied_to],
         kind=Notification.Kind.REPLY,
         group=group,
-        text=f"{author.name} replied to your {'comment' if parent else 'answer'}",
+        text=f"{author.name} replied to your {'comment' if parent else 'answer'} on "
+        f"“{_short(question)}”",
         url=url,
         actor=author,
     )
-    _notify_mentions(comment, group, author, "in a comment", url, told=[replied_to])
+    _notify_mentions(
+        comment, group, author, f"in a comment on “{_short(question)}”", url, told=[replied_to]
+    )
     return comment
 
 

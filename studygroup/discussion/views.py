@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from content.models import Chapter, Question
 from studygroup.groups.models import Membership, StudyGroup
@@ -97,10 +97,21 @@ def _answer_fragment(request, group, membership, answer: Answer) -> HttpResponse
 
 
 def _refused(
-    request, form, *, form_id: str, title: str, back: str, target: str, hidden: dict | None = None
+    request,
+    form,
+    *,
+    form_id: str,
+    title: str,
+    back: str,
+    target: str,
+    submit: str,
+    hidden: dict | None = None,
 ) -> HttpResponse:
     """A refused post keeps what was typed: in place with htmx, on a page of its own without."""
+    form.auto_id = f"{form_id}-%s"  # ids unique on the page, as the template's own forms
+    form.fields["body"].widget.attrs["autofocus"] = True
     context = {
+        "submit": submit,
         "form": form,
         "form_id": form_id,
         "action": request.path,
@@ -113,6 +124,12 @@ def _refused(
         response = render(request, "discussion/post_form.html#form", context)
         return reswap(retarget(response, f"#{form_id}"), "outerHTML")
     return render(request, "discussion/post_form.html", context, status=400)
+
+
+def _htmx_refusal(request, title: str, reason: str) -> HttpResponse:
+    """Nothing to swap: the page shows the reason in an alert (static/js/site.js)."""
+    response = reswap(HttpResponse(), "none")
+    return trigger_client_event(response, "studygroup:refused", {"message": f"{title}: {reason}"})
 
 
 @login_required
@@ -165,6 +182,7 @@ def answer_create(request: HttpRequest, slug: str, question_id: int) -> HttpResp
         title="Your answer",
         back=question_url(group, q.pk),
         target="#answers",
+        submit="Post your answer",
     )
 
 
@@ -206,6 +224,7 @@ def _edit(request, group, membership, post, form_class, anchor: str) -> HttpResp
         title="Edit your post",
         back=question_url(group, answer.question_id, anchor),
         target=f"#answer-{answer.pk}",
+        submit="Save",
     )
 
 
@@ -231,6 +250,8 @@ def _delete(request, group, membership, post, answer: Answer, anchor: str) -> Ht
     try:
         services.post_delete(post=post, user=request.user)
     except services.DiscussionError as exc:
+        if request.htmx:
+            return _htmx_refusal(request, "Not deleted", str(exc))
         messages.error(request, str(exc))
     if request.htmx:
         return _answer_fragment(request, group, membership, answer)
@@ -273,21 +294,23 @@ def comment_create(request: HttpRequest, slug: str, answer_id: int) -> HttpRespo
         back=question_url(group, answer.question_id, f"answer-{answer.pk}"),
         target=f"#answer-{answer.pk}",
         hidden={"parent": parent.pk} if parent else None,
+        submit="Reply" if parent else "Comment",
     )
 
 
 def _moderate(request, group, membership, post, answer: Answer, anchor: str) -> HttpResponse:
     form = HideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose to hide or show the post.")
-    else:
-        try:
-            if form.cleaned_data["action"] == "hide":
-                services.post_hide(post=post, by=request.user, reason=form.cleaned_data["reason"])
-            else:
-                services.post_unhide(post=post, by=request.user)
-        except services.DiscussionError as exc:
-            messages.error(request, str(exc))
+    try:
+        if not form.is_valid():
+            raise services.DiscussionError("Choose to hide or show the post.")
+        if form.cleaned_data["action"] == "hide":
+            services.post_hide(post=post, by=request.user, reason=form.cleaned_data["reason"])
+        else:
+            services.post_unhide(post=post, by=request.user)
+    except services.DiscussionError as exc:
+        if request.htmx:
+            return _htmx_refusal(request, "Not changed", str(exc))
+        messages.error(request, str(exc))
     if request.htmx:
         return _answer_fragment(request, group, membership, answer)
     return redirect(question_url(group, answer.question_id, anchor))

@@ -1,0 +1,486 @@
+"""A question's discussion in a real browser: answers, comments, replies, notifications,
+moderation, posting without JavaScript, refused posts and a deep thread on a phone.
+
+Each test drives one journey through the pages as a person would. What happened before that
+journey (the group with answer-first on, earlier answers and comments) is set up through the
+services, the same functions the views call, so every journey starts from a known state.
+"""
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import expect
+
+from content.models import Question
+from studygroup.discussion import services as discussion
+from studygroup.discussion.models import Answer, Comment, Notification
+from studygroup.groups import services
+from studygroup.groups.models import Membership
+
+PASSWORD = "a-long-study-password-1917"
+PHONE = {"width": 390, "height": 844}
+
+ANNA = "Anna Petrova"
+BORIS = "Boris Ivanov"
+CLARA = "Clara Zetkin"
+ANNAS_ANSWER = "The soviets held *real* power; see [the April Theses](https://example.org/april)."
+BORIS_ANSWER = "Dual power could not last: one side had to give way."
+BORIS_COMMENT = "But who held the army in July?"
+ANNAS_REPLY = "The garrison, mostly, and it wavered."
+
+
+# Set-up -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def new_page(browser):
+    """Pages in fresh browser contexts, one per person (or without JavaScript, or a phone).
+
+    Like the ``page`` fixture, any console error (a CSP violation, a script error) fails
+    the test.
+    """
+    contexts, errors = [], []
+
+    def make(**options):
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(**options)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, f"the browser reported errors: {errors}"
+
+
+@pytest.fixture
+def facilitator(django_user_model):
+    return user(django_user_model, "fran", "Fran Facilitator")
+
+
+@pytest.fixture
+def group(facilitator, shipped_text):
+    """Answer-first is on: members see the others' answers once they have posted their own."""
+    return services.group_create(
+        user=facilitator, text=shipped_text, name="Tuesday Readers", answer_first=True
+    )
+
+
+@pytest.fixture
+def anna(django_user_model, group):
+    return member(django_user_model, group, "anna", ANNA)
+
+
+@pytest.fixture
+def boris(django_user_model, group):
+    return member(django_user_model, group, "boris", BORIS)
+
+
+@pytest.fixture
+def clara(django_user_model, group):
+    return member(django_user_model, group, "clara", CLARA)
+
+
+@pytest.fixture
+def question(group) -> Question:
+    return Question.objects.for_group(group).first()
+
+
+@pytest.fixture
+def answers(group, question, anna, boris) -> dict:
+    """Anna and Boris have both answered the first question."""
+    return {
+        "anna": answer_post(group, anna, question, ANNAS_ANSWER),
+        "boris": answer_post(group, boris, question, BORIS_ANSWER),
+    }
+
+
+@pytest.fixture
+def boris_comment(group, answers, boris) -> Comment:
+    """Boris comments on Anna's answer (and Anna is notified)."""
+    return comment_post(group, boris, answers["anna"], BORIS_COMMENT)
+
+
+def user(django_user_model, username: str, display_name: str):
+    return django_user_model.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        display_name=display_name,
+        email=f"{username}@example.org",
+    )
+
+
+def member(django_user_model, group, username: str, display_name: str):
+    person = user(django_user_model, username, display_name)
+    Membership.objects.create(group=group, user=person)
+    return person
+
+
+def membership(group, person) -> Membership:
+    return Membership.objects.get(group=group, user=person)
+
+
+def answer_post(group, person, question, body: str) -> Answer:
+    return discussion.answer_post(
+        membership=membership(group, person), question=question, body=body
+    )
+
+
+def comment_post(group, person, answer, body: str, parent=None) -> Comment:
+    return discussion.comment_post(
+        membership=membership(group, person), answer=answer, body=body, parent=parent
+    )
+
+
+def log_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{live_server.url}/dashboard/")
+    expect(page.get_by_role("heading", level=1, name="My groups")).to_be_visible()
+
+
+def question_url(live_server, group, question) -> str:
+    return f"{live_server.url}/groups/{group.slug}/questions/{question.pk}/"
+
+
+def open_question(page, live_server, group, question) -> None:
+    page.goto(question_url(live_server, group, question))
+    expect(page.get_by_role("heading", level=1)).to_have_text(question.body)
+
+
+def answer_by(page, name: str):
+    """An answer on the page: an <article> named after its author."""
+    return page.get_by_role("article", name=name, exact=True)
+
+
+def comments_on(answer):
+    """The comments under an answer, in reading order (replies follow what they answer)."""
+    return answer.locator("ol.thread > li")
+
+
+def comment_saying(answer, text: str):
+    return comments_on(answer).filter(has_text=text)
+
+
+def disclosure(scope, name: str):
+    """A <details> control's <summary>: "Comment on this answer", "Reply", "Hide"."""
+    return scope.locator("summary").filter(has_text=re.compile(rf"^{re.escape(name)}\b"))
+
+
+@contextmanager
+def in_place(page):
+    """The block's actions swap part of the page: no page load, the address stays."""
+    url = page.url
+    page.evaluate("window.stillThisPage = true")
+    yield
+    assert page.evaluate("window.stillThisPage === true"), "the page was loaded again"
+    assert page.url == url
+
+
+# Journeys -----------------------------------------------------------------------------------
+
+
+def test_member_posts_a_markdown_answer_in_place(new_page, live_server, group, question, anna):
+    page = new_page()
+    log_in(page, live_server, "anna")
+    open_question(page, live_server, group, question)
+    expect(page.get_by_role("status")).to_contain_text("no one else has answered yet")
+
+    with in_place(page):
+        page.get_by_label("Your answer", exact=True).fill(ANNAS_ANSWER)
+        page.get_by_role("button", name="Post your answer").click()
+        mine = answer_by(page, ANNA)
+        expect(mine).to_contain_text("The soviets held real power; see the April Theses.")
+
+    expect(mine.locator(".post-body em")).to_have_text("real")
+    link = mine.get_by_role("link", name="the April Theses")
+    expect(link).to_have_attribute("href", "https://example.org/april")
+    expect(link).to_have_attribute("rel", re.compile(r"\bnofollow\b"))
+    # One answer each: the form gives way to the answer's own Edit and Delete.
+    expect(page.get_by_label("Your answer", exact=True)).to_have_count(0)
+    expect(disclosure(mine, "Edit")).to_be_visible()
+    assert Answer.objects.get(author=anna).body == ANNAS_ANSWER
+
+
+def test_answer_first_then_comment_on_anothers_answer(
+    new_page, live_server, group, question, anna, boris
+):
+    answer_post(group, anna, question, ANNAS_ANSWER)
+    page = new_page()
+    log_in(page, live_server, "boris")
+    open_question(page, live_server, group, question)
+
+    expect(page.get_by_role("status")).to_have_text(
+        "Answer first: 1 member has answered. Post your answer to see it and join the discussion."
+    )
+    expect(page.get_by_text("The soviets held")).to_have_count(0)
+    expect(answer_by(page, ANNA)).to_have_count(0)
+
+    with in_place(page):
+        page.get_by_label("Your answer", exact=True).fill(BORIS_ANSWER)
+        page.get_by_role("button", name="Post your answer").click()
+        expect(answer_by(page, BORIS)).to_contain_text(BORIS_ANSWER)
+        annas = answer_by(page, ANNA)
+        expect(annas).to_contain_text("The soviets held real power")
+        expect(page.get_by_text("Answer first:")).to_have_count(0)
+
+        disclosure(annas, "Comment on this answer").click()
+        annas.get_by_label("Your comment", exact=True).fill(BORIS_COMMENT)
+        annas.get_by_role("button", name="Comment", exact=True).click()
+        expect(comments_on(annas)).to_have_count(1)
+        expect(comments_on(annas).first).to_contain_text(BORIS)
+        expect(comments_on(annas).first).to_contain_text(BORIS_COMMENT)
+
+    expect(comments_on(answer_by(page, BORIS))).to_have_count(0)
+    comment = Comment.objects.get()
+    assert (comment.author, comment.answer.author, comment.parent) == (boris, anna, None)
+
+
+def test_notified_member_follows_the_bell_and_replies_to_the_reply(
+    new_page, live_server, group, question, anna, boris, boris_comment
+):
+    page = new_page()
+    log_in(page, live_server, "anna")
+    bell = page.get_by_role("navigation", name="Site").get_by_role(
+        "link", name=re.compile(r"^Notifications")
+    )
+    expect(bell).to_have_accessible_name("Notifications 1 unread")
+    expect(bell.locator(".count")).to_have_text("1 unread")
+    bell.click()
+
+    expect(page.get_by_role("heading", level=1, name="Notifications")).to_be_visible()
+    page.get_by_role("button", name=f"{BORIS} replied to your answer").click()
+    expect(page).to_have_url(
+        f"{question_url(live_server, group, question)}#comment-{boris_comment.pk}"
+    )
+    expect(bell).to_have_accessible_name("Notifications")  # read now
+    annas = answer_by(page, ANNA)
+    boris_says = comment_saying(annas, BORIS_COMMENT)
+    expect(boris_says).to_have_attribute("id", f"comment-{boris_comment.pk}")
+    expect(boris_says).to_be_in_viewport()
+
+    with in_place(page):
+        disclosure(boris_says, "Reply").click()
+        boris_says.get_by_label("Your reply", exact=True).fill(ANNAS_REPLY)
+        boris_says.get_by_role("button", name="Reply", exact=True).click()
+        thread = comments_on(annas)
+        expect(thread).to_have_count(2)
+
+    expect(thread.nth(0)).to_contain_text(BORIS_COMMENT)
+    expect(thread.nth(1)).to_contain_text(ANNA)
+    expect(thread.nth(1)).to_contain_text(ANNAS_REPLY)
+    expect(thread.nth(0)).to_have_class(re.compile(r"\bindent-0\b"))
+    expect(thread.nth(1)).to_have_class(re.compile(r"\bindent-1\b"))
+    indent = [item.bounding_box()["x"] for item in thread.all()]
+    assert indent[1] > indent[0], f"the reply is not indented: {indent}"
+    reply = Comment.objects.get(parent=boris_comment)
+    assert reply.author == anna
+    assert Notification.objects.get(recipient=boris).text.startswith(
+        f"{ANNA} replied to your comment on “"
+    )
+
+
+def test_facilitator_hides_a_comment_and_the_thread_keeps_its_shape(
+    new_page, live_server, group, question, anna, boris, answers, boris_comment
+):
+    comment_post(group, anna, answers["anna"], ANNAS_REPLY, parent=boris_comment)
+    reason = "Please keep to the text."
+
+    annas_page = new_page()
+    log_in(annas_page, live_server, "anna")
+    open_question(annas_page, live_server, group, question)
+    expect(comments_on(answer_by(annas_page, ANNA))).to_have_count(2)
+
+    page = new_page()
+    log_in(page, live_server, "fran")
+    open_question(page, live_server, group, question)
+    boris_says = comment_saying(answer_by(page, ANNA), BORIS_COMMENT)
+    with in_place(page):
+        disclosure(boris_says, "Hide").click()
+        boris_says.get_by_label("Reason (the author sees it)").fill(reason)
+        boris_says.get_by_role("button", name="Hide the comment").click()
+        hidden = comments_on(answer_by(page, ANNA)).first
+        expect(hidden).to_contain_text(f"Hidden by a facilitator: {reason}")
+        expect(hidden.get_by_role("button", name="Show again")).to_be_visible()
+    expect(hidden).to_contain_text(BORIS_COMMENT)  # the facilitator still reads it
+
+    # Anna, on reload: a placeholder where the comment was, her reply still under it.
+    annas_page.reload()
+    thread = comments_on(answer_by(annas_page, ANNA))
+    expect(thread).to_have_count(2)
+    expect(thread.nth(0)).to_contain_text("Hidden by a facilitator.")
+    expect(thread.nth(0)).not_to_contain_text(BORIS_COMMENT)
+    expect(thread.nth(0)).not_to_contain_text(reason)
+    expect(thread.nth(0)).to_have_attribute("id", f"comment-{boris_comment.pk}")
+    expect(thread.nth(1)).to_contain_text(ANNAS_REPLY)
+    expect(thread.nth(1)).to_have_class(re.compile(r"\bindent-1\b"))
+    expect(annas_page.get_by_text(BORIS_COMMENT)).to_have_count(0)
+
+    # Boris still sees his own words, and why they are hidden.
+    boris_page = new_page()
+    log_in(boris_page, live_server, "boris")
+    open_question(boris_page, live_server, group, question)
+    his = comments_on(answer_by(boris_page, ANNA)).first
+    expect(his).to_contain_text(BORIS_COMMENT)
+    expect(his).to_contain_text(f"Hidden by a facilitator: {reason}")
+
+
+def test_without_javascript_a_member_answers_and_replies(
+    new_page, live_server, group, question, clara, boris_comment
+):
+    page = new_page(java_script_enabled=False)
+    log_in(page, live_server, "clara")
+    open_question(page, live_server, group, question)
+    expect(page.get_by_role("status")).to_contain_text("Answer first: 2 members have answered.")
+
+    page.get_by_label("Your answer", exact=True).fill("Bread, peace and land won the cities.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Post your answer").click()
+    hers = Answer.objects.get(author=clara)
+    expect(page).to_have_url(f"{question_url(live_server, group, question)}#answer-{hers.pk}")
+    expect(answer_by(page, CLARA)).to_contain_text("Bread, peace and land won the cities.")
+    expect(answer_by(page, CLARA)).to_be_in_viewport()
+    annas = answer_by(page, ANNA)
+    expect(annas).to_contain_text("The soviets held real power")
+
+    boris_says = comment_saying(annas, BORIS_COMMENT)
+    disclosure(boris_says, "Reply").click()  # <details> opens without JavaScript
+    boris_says.get_by_label("Your reply", exact=True).fill("The Petrograd garrison, surely.")
+    with page.expect_navigation():
+        boris_says.get_by_role("button", name="Reply", exact=True).click()
+
+    reply = Comment.objects.get(author=clara)
+    assert reply.parent == boris_comment
+    expect(page).to_have_url(f"{question_url(live_server, group, question)}#comment-{reply.pk}")
+    thread = comments_on(answer_by(page, ANNA))
+    expect(thread).to_have_count(2)
+    expect(thread.nth(1)).to_have_attribute("id", f"comment-{reply.pk}")
+    expect(thread.nth(1)).to_contain_text(CLARA)
+    expect(thread.nth(1)).to_contain_text("The Petrograd garrison, surely.")
+    expect(thread.nth(1)).to_have_class(re.compile(r"\bindent-1\b"))
+
+
+def test_refused_posts_say_why_in_place_and_keep_the_form(
+    new_page, live_server, group, question, answers, clara
+):
+
+    # An empty comment: the browser itself stops a blank one, the server one of spaces.
+    page = new_page()
+    log_in(page, live_server, "anna")
+    open_question(page, live_server, group, question)
+    boris_answer = answer_by(page, BORIS)
+    with in_place(page):
+        disclosure(boris_answer, "Comment on this answer").click()
+        box = boris_answer.get_by_label("Your comment", exact=True)
+        boris_answer.get_by_role("button", name="Comment", exact=True).click()
+        assert box.evaluate("field => field.validity.valueMissing")
+        box.fill("   ")
+        boris_answer.get_by_role("button", name="Comment", exact=True).click()
+        expect(boris_answer).to_contain_text("Write something first: the post is empty.")
+        box = boris_answer.get_by_label("Your comment", exact=True)
+        expect(box).to_be_visible()
+        expect(box).to_be_editable()
+    assert not Comment.objects.exists()
+
+    # The form stays usable: the comment goes through once written.
+    with in_place(page):
+        box.fill("Land first, then bread.")
+        boris_answer.get_by_role("button", name=re.compile(r"^(Comment|Post)$")).click()
+        expect(comments_on(boris_answer)).to_have_count(1)
+        expect(comments_on(boris_answer)).to_contain_text("Land first, then bread.")
+    expect(boris_answer).not_to_contain_text("Write something first")
+
+    # An answer over the limit: the reason, and the words still in the box.
+    too_long = ("All power to the soviets, said the posters that spring. " * 180).strip()
+    assert len(too_long) > 10_000
+    clara_page = new_page()  # Clara has not answered yet
+    log_in(clara_page, live_server, "clara")
+    open_question(clara_page, live_server, group, question)
+    with in_place(clara_page):
+        clara_page.get_by_label("Your answer", exact=True).fill(too_long)
+        clara_page.get_by_role("button", name="Post your answer").click()
+        expect(
+            clara_page.locator("#answer-form").get_by_text(
+                re.compile(
+                    rf"^Keep it under 10,000 characters \(this has {len(too_long):,}\); "
+                    r"shorten it and post again\.$"
+                )
+            )
+        ).to_be_visible()
+        expect(clara_page.get_by_label("Your answer", exact=True)).to_have_value(too_long)
+    expect(clara_page.get_by_role("status")).to_contain_text("2 members have answered")
+    assert not Answer.objects.filter(author=clara).exists()
+
+
+def test_a_deep_reply_thread_fits_a_phone(new_page, live_server, group, question, anna, answers):
+    boris = answers["boris"].author
+    source = "https://example.org/archive/1917/petrograd-soviet-minutes-" + "x" * 60
+    parent = None
+    for depth in range(7):  # a comment and six replies under it, each to the one before
+        person = boris if depth % 2 == 0 else anna
+        body = f"Reply at depth {depth}: the Bolsheviks and the Left SRs argued it out."
+        if depth == 6:  # the deepest also quotes a long unbroken address
+            body += f" See {source}"
+        parent = comment_post(group, person, answers["anna"], body, parent=parent)
+
+    phone = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    log_in(phone, live_server, "anna")
+    open_question(phone, live_server, group, question)
+    thread = comments_on(answer_by(phone, ANNA))
+    expect(thread).to_have_count(7)
+    expect(thread.last).to_have_class(re.compile(r"\bindent-4\b"))
+    expect(thread.last).to_contain_text(f"replying to {ANNA}")
+    expect(thread.last).to_contain_text(source)
+
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the question page scrolls sideways: {width}px wide"
+    for item in thread.all():
+        box = item.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+
+
+# Beyond the acceptance list: bad input the journeys above led to. ---------------------------
+
+
+def test_a_refused_comment_keeps_its_own_label(new_page, live_server, group, question, answers):
+    # Fran has not answered (facilitators need not), so the page has her answer box too.
+    page = new_page()
+    log_in(page, live_server, "fran")
+    open_question(page, live_server, group, question)
+    boris_answer = answer_by(page, BORIS)
+    disclosure(boris_answer, "Comment on this answer").click()
+    boris_answer.get_by_label("Your comment", exact=True).fill("   ")
+    boris_answer.get_by_role("button", name="Comment", exact=True).click()
+    expect(boris_answer).to_contain_text("Write something first: the post is empty.")
+
+    boris_answer.get_by_text("Your comment", exact=True).click()
+    page.keyboard.type("Land first, then bread.")
+    # What was typed stays (here, the spaces), and the label leads to this box.
+    expect(boris_answer.locator("form textarea")).to_have_value(
+        re.compile(r"^\s*Land first, then bread\.\s*$"), timeout=2_000
+    )
+    expect(page.get_by_label("Your answer", exact=True)).to_have_value("")
+
+
+def test_hiding_without_a_reason_says_why_in_place(
+    new_page, live_server, group, question, boris_comment
+):
+    page = new_page()
+    log_in(page, live_server, "fran")
+    open_question(page, live_server, group, question)
+    boris_says = comment_saying(answer_by(page, ANNA), BORIS_COMMENT)
+    with in_place(page):
+        disclosure(boris_says, "Hide").click()
+        boris_says.get_by_label("Reason (the author sees it)").fill("   ")
+        boris_says.get_by_role("button", name="Hide the comment").click()
+        # The refusal is a 400 that htmx does not swap; the page says why in an alert.
+        expect(page.get_by_role("alert")).to_contain_text(
+            "Give a reason: the author will see it.", timeout=2_000
+        )
+    assert not Comment.objects.get().is_hidden
