@@ -6,7 +6,16 @@ from django.core.cache import cache
 from .models import User
 
 
-class SignupForm(UserCreationForm):
+class DisplayNameMixin:
+    def clean_display_name(self) -> str:
+        # One line: it goes into page headings and e-mail subjects.
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError("Give a name the others will know you by.")
+        return name
+
+
+class SignupForm(DisplayNameMixin, UserCreationForm):
     class Meta:
         model = User
         fields = ["username", "display_name", "email"]
@@ -19,7 +28,7 @@ class SignupForm(UserCreationForm):
         self.fields["display_name"].required = True
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(DisplayNameMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "email", "email_notifications"]

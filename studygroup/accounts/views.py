@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from studygroup.ratelimit import limited
 
@@ -78,6 +78,7 @@ def calendar_reset(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def export(request: HttpRequest) -> HttpResponse:
     """Everything the member wrote, as JSON or Markdown, to keep."""
     data = services.account_data(request.user)

@@ -65,18 +65,20 @@ def notify(
     )
     emails = [u.email for u in users.values() if u.email and u.email_notifications]
     if emails:
+        subject = " ".join(f"[{group.name}] {text}".split())  # one header line, whatever names hold
 
         def send() -> None:
             for address in emails:
                 send_mail(
-                    f"[{group.name}] {text}",
+                    subject,
                     f"{text}\n\n{settings.SITE_URL}{url}\n\nTurn these e-mails off on "
                     f"your profile: {settings.SITE_URL}/accounts/profile/",
                     settings.DEFAULT_FROM_EMAIL,
                     [address],
                 )
 
-        transaction.on_commit(send)
+        # robust: a mail server down must not turn a saved post into an error page.
+        transaction.on_commit(send, robust=True)
 
 
 def _mentioned(group: StudyGroup, body: str) -> list:
@@ -124,8 +126,20 @@ def answer_post(*, membership: Membership, question: Question, body: str) -> Ans
             None,
             now,
         )
+        answer.hidden, answer.hidden_by, answer.hidden_reason = None, None, ""
         answer.last_activity = now
-        answer.save(update_fields=["body", "body_html", "deleted", "edited", "last_activity"])
+        answer.save(
+            update_fields=[
+                "body",
+                "body_html",
+                "deleted",
+                "edited",
+                "last_activity",
+                "hidden",
+                "hidden_by",
+                "hidden_reason",
+            ]
+        )
     else:
         try:
             with transaction.atomic():
@@ -163,8 +177,15 @@ def post_edit(*, post: Answer | Comment, user, body: str) -> Answer | Comment:
     _not_locked(group, Question(pk=question_id))
     body = _clean_body(body, MAX_ANSWER if isinstance(post, Answer) else MAX_COMMENT)
     if body != post.body:
+        before = set(_mentioned(group, post.body))
         post.body, post.body_html, post.edited = body, markdown.render(body), timezone.now()
         post.save(update_fields=["body", "body_html", "edited"])
+        # Those newly @mentioned by the edit hear of it; those mentioned before already did.
+        answer = post if isinstance(post, Answer) else post.answer
+        anchor = f"answer-{post.pk}" if post is answer else f"comment-{post.pk}"
+        url = f"{answer.get_absolute_url().split('#')[0]}#{anchor}"
+        where = "in an answer" if post is answer else "in a comment"
+        _notify_mentions(post, group, user, where, url, told=before)
     return post
 
 
@@ -208,6 +229,8 @@ def comment_post(
     Answer.objects.filter(pk=answer.pk).update(last_activity=now)
     url = f"{answer.get_absolute_url().split('#')[0]}#comment-{comment.pk}"
     replied_to = parent.author if parent else answer.author
+    if replied_to and not Membership.objects.filter(group=group, user=replied_to).exists():
+        replied_to = None  # they have left the group: nothing of it reaches them now
     notify(
         recipients=[replied_to],
         kind=Notification.Kind.REPLY,

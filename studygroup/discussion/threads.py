@@ -1,6 +1,10 @@
 """Reading a question's discussion: who may see what, in a fixed handful of queries."""
 
+import html
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.utils.html import strip_tags
 
 from content.models import Question
 from studygroup.groups.models import Membership, StudyGroup
@@ -10,16 +14,22 @@ from .models import Answer, Comment, Discussion
 LATEST = 5  # how many of the newest posts the page lists at its top
 
 
+UNFETCHED = object()
+
+
 def answer_first_applies(
     group: StudyGroup,
     question: Question,
     membership: Membership,
-    discussion: Discussion | None = None,
+    discussion: object = UNFETCHED,
 ) -> bool:
-    """Whether this viewer must answer before seeing others' answers (never facilitators)."""
+    """Whether this viewer must answer before seeing others' answers (never facilitators).
+
+    ``discussion`` is the group's row for the question if the caller has it (None: no row).
+    """
     if membership.is_facilitator:
         return False
-    if discussion is None:
+    if discussion is UNFETCHED:
         discussion = Discussion.objects.filter(group=group, question=question).first()
     if discussion is not None and discussion.answer_first is not None:
         return discussion.answer_first
@@ -71,7 +81,7 @@ class Thread:
     def locked(self) -> bool:
         return bool(self.discussion and self.discussion.locked)
 
-    @property
+    @cached_property
     def answer_first(self) -> bool:
         return answer_first_applies(self.group, self.question, self.membership, self.discussion)
 
@@ -109,4 +119,6 @@ def thread_for(group: StudyGroup, question: Question, membership: Membership) ->
     thread.answers = visible
     posts = [p for p in visible if p.shown] + [c for a in visible for c in a.thread if c.shown]
     thread.latest = sorted(posts, key=lambda p: p.created, reverse=True)[:LATEST]
+    for post in thread.latest:
+        post.excerpt = html.unescape(strip_tags(post.body_html))
     return thread

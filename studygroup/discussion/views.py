@@ -23,6 +23,13 @@ from .models import Answer, Comment, Notification
 from .threads import answer_first_applies, thread_for
 
 
+def parse_id(value: str) -> int:
+    """A database id from a form field; 404 for anything else (words, "²", 10**30)."""
+    if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
+        return int(value)
+    raise Http404("No such thing.")
+
+
 def question_for_group(group: StudyGroup, question_id: int) -> Question:
     """One of the group's questions (the text's own or its own); 404 for any other."""
     return get_object_or_404(Question.objects.for_group(group), pk=question_id)
@@ -266,10 +273,8 @@ def comment_create(request: HttpRequest, slug: str, answer_id: int) -> HttpRespo
         return refused
     answer = answer_for_member(group, membership, answer_id)
     parent = None
-    if parent_id := request.POST.get("parent"):
-        if not parent_id.isdigit():
-            raise Http404
-        parent = get_object_or_404(Comment, answer=answer, pk=parent_id)
+    if "parent" in request.POST:
+        parent = get_object_or_404(Comment, answer=answer, pk=parse_id(request.POST["parent"]))
     form = CommentForm(request.POST)
     form_id = f"reply-{parent.pk}" if parent else f"comment-on-{answer.pk}"
     if form.is_valid():
@@ -361,9 +366,11 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    one = request.POST.get("id")
-    ids = [int(one)] if one and one.isdigit() else None
-    services.notifications_mark_read(user=request.user, ids=ids)
-    if ids and (target := Notification.objects.filter(recipient=request.user, pk=ids[0]).first()):
-        return redirect(target.url)
-    return redirect("discussion:notifications")
+    if "id" not in request.POST:
+        services.notifications_mark_read(user=request.user)
+        return redirect("discussion:notifications")
+    target = get_object_or_404(
+        Notification, recipient=request.user, pk=parse_id(request.POST["id"])
+    )
+    services.notifications_mark_read(user=request.user, ids=[target.pk])
+    return redirect(target.url)

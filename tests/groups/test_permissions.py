@@ -1,6 +1,6 @@
-"""Who may open what: one table over every group URL, walked visitor → outsider → member →
-facilitator, plus the checks every write shares (POST only, CSRF) and a completeness check
-that fails when a URL is added without a row here."""
+"""Who may open what: one table over every group, account and discussion URL, walked
+visitor → outsider → member → facilitator, plus the checks every write shares (POST only,
+CSRF) and a completeness check that fails when a URL is added without a row here."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,10 +10,41 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
 
+from content.models import Question
+from studygroup.discussion import services as discussion
+from studygroup.discussion.models import Answer
 from studygroup.groups.models import Membership
 from tests.groups.conftest import logged_in, page
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast(cast):
+    """The group cast, with a discussion: the member and the facilitator have each answered the
+    first question and commented on the other's answer; the second question is unanswered."""
+    first, second = Question.objects.of_text(cast.group.text)[:2]
+    by = {
+        m.user_id: m
+        for m in Membership.objects.filter(group=cast.group).select_related("group", "user")
+    }
+    answers = {
+        pk: discussion.answer_post(membership=m, question=first, body="An answer.")
+        for pk, m in by.items()
+    }
+    member, facilitator = cast.membership.user_id, cast.users["facilitator"].pk
+    cast.question, cast.unanswered = first, second
+    cast.answers = answers
+    cast.comments = {
+        member: discussion.comment_post(
+            membership=by[member], answer=answers[facilitator], body="A comment."
+        ),
+        facilitator: discussion.comment_post(
+            membership=by[facilitator], answer=answers[member], body="A comment."
+        ),
+    }
+    return cast
+
 
 LOGIN = "login"  # 302 to the log-in page, with ?next= back here
 
@@ -50,6 +81,36 @@ def own_token(cast, user):
     # The feed is the token's owner's; a visitor has none, so tries a made-up one.
     return [user.calendar_token if user else "no-such-token"]
 
+
+def question_id(cast, user):
+    return [cast.group.slug, cast.question.pk]
+
+
+def unanswered_id(cast, user):
+    return [cast.group.slug, cast.unanswered.pk]
+
+
+# Posts are changed by their authors: each user tries their own (one outside the group, the
+# member's, to be told it is not found).
+def own_answer(cast, user):
+    member = cast.membership.user_id
+    return [cast.group.slug, cast.answers.get(getattr(user, "pk", None), cast.answers[member]).pk]
+
+
+def own_comment(cast, user):
+    member = cast.membership.user_id
+    return [cast.group.slug, cast.comments.get(getattr(user, "pk", None), cast.comments[member]).pk]
+
+
+def members_answer(cast, user):
+    return [cast.group.slug, cast.answers[cast.membership.user_id].pk]
+
+
+def members_comment(cast, user):
+    return [cast.group.slug, cast.comments[cast.membership.user_id].pk]
+
+
+HIDE = {"action": "hide", "reason": "Off topic."}
 
 TABLE = [
     Row("groups:dashboard", "get", (LOGIN, 200, 200, 200), nothing),
@@ -114,7 +175,41 @@ TABLE = [
     Row("accounts:profile", "post", (LOGIN, 200, 200, 200), nothing),  # empty: form errors
     Row("accounts:calendar_reset", "post", (LOGIN, 302, 302, 302), nothing),
     Row("accounts:password_change", "get", (LOGIN, 200, 200, 200), nothing),
+    Row("accounts:export", "get", (LOGIN, 200, 200, 200), nothing),
+    Row("accounts:delete", "get", (LOGIN, 200, 200, 200), nothing),
+    Row("accounts:delete", "post", (LOGIN, 200, 200, 200), nothing),  # empty: form errors
     Row("accounts:logout", "post", (302, 302, 302, 302), nothing),
+    Row("discussion:question", "get", (LOGIN, 404, 200, 200), question_id),
+    Row(
+        "discussion:answer_create",
+        "post",
+        (LOGIN, 404, 302, 302),
+        unanswered_id,
+        {"body": "My answer."},
+    ),
+    Row(
+        "discussion:question_settings",
+        "post",
+        (LOGIN, 404, 403, 302),
+        question_id,
+        {"locked": "on", "answer_first": "on"},
+    ),
+    Row("discussion:answer_edit", "post", (LOGIN, 404, 302, 302), own_answer, {"body": "Edited."}),
+    Row("discussion:answer_delete", "post", (LOGIN, 404, 302, 302), own_answer),
+    Row(
+        "discussion:comment_create",
+        "post",
+        (LOGIN, 404, 302, 302),
+        members_answer,
+        {"body": "A comment."},
+    ),
+    Row("discussion:answer_moderate", "post", (LOGIN, 404, 403, 302), members_answer, HIDE),
+    Row("discussion:comment_edit", "post", (LOGIN, 404, 302, 302), own_comment, {"body": "Edit"}),
+    Row("discussion:comment_delete", "post", (LOGIN, 404, 302, 302), own_comment),
+    Row("discussion:comment_moderate", "post", (LOGIN, 404, 403, 302), members_comment, HIDE),
+    # Notifications are each user's own, not a group's: anyone signed in has a list.
+    Row("discussion:notifications", "get", (LOGIN, 200, 200, 200), nothing),
+    Row("discussion:notifications_read", "post", (LOGIN, 302, 302, 302), nothing),
 ]
 
 # Pages anyone may open, signed in or not: Django's own auth flow.
@@ -172,11 +267,11 @@ def test_permission_table(row, role, cast, client):
         assert "Not found" in page(response)
 
 
-def test_every_group_and_account_url_has_a_row():
+def test_every_group_account_and_discussion_url_has_a_row():
     resolver = get_resolver()
     names = {
         f"{namespace}:{name}"
-        for namespace in ("groups", "accounts")
+        for namespace in ("groups", "accounts", "discussion")
         for name in resolver.namespace_dict[namespace][1].reverse_dict
         if isinstance(name, str)
     }
@@ -213,6 +308,8 @@ def test_writes_refuse_get(cast, name):
         ("groups:meeting", meeting_id),
         ("groups:progress", lambda c, u: [c.group.slug]),
         ("groups:calendar", own_token),
+        ("discussion:question", question_id),
+        ("discussion:notifications", nothing),
     ],
 )
 def test_pages_refuse_post(cast, name, args):
@@ -236,8 +333,12 @@ def test_csrf_refusal_changes_nothing(cast):
     client.force_login(cast.users["facilitator"])
     client.post(reverse("groups:meeting_delete", args=[cast.group.slug, cast.meeting.pk]))
     client.post(reverse("groups:member_remove", args=[cast.group.slug, cast.membership.pk]))
+    client.post(
+        reverse("discussion:answer_delete", args=own_answer(cast, cast.users["facilitator"]))
+    )
     assert cast.group.meetings.filter(pk=cast.meeting.pk).exists()
     assert Membership.objects.filter(pk=cast.membership.pk).exists()
+    assert Answer.objects.filter(deleted__isnull=True).count() == 2
 
 
 def test_htmx_tick_returns_the_button_alone(cast):

@@ -1,0 +1,159 @@
+"""A question's page: the question, its chapters, the group's answers and their threads in
+reading order, deep replies, and a query budget that holds however long the threads grow."""
+
+import itertools
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from studygroup.discussion.models import Answer, Comment
+from studygroup.groups.models import Membership
+from tests.conftest import make_user
+from tests.discussion.conftest import answer, article, comment, comments_shown, question_url
+from tests.groups.conftest import chapter, logged_in, page
+
+pytestmark = pytest.mark.django_db
+
+
+def test_page_shows_the_question_and_the_chapters_it_concerns(group, membership, member, question):
+    question.chapters.set([chapter(group, 17), chapter(group, 15)])
+    html = page(logged_in(member).get(question_url(group, question)))
+    assert f'<h1 class="question-title">{question.body}</h1>' in html
+    ch15 = reverse("content:chapter", args=[group.text.slug, 15])
+    ch17 = reverse("content:chapter", args=[group.text.slug, 17])
+    assert f'<a href="{ch15}">chapter 15, Tragedy in China</a>' in html
+    assert html.index(ch15) < html.index(ch17), "chapters in their order"
+    assert "No answers yet." in html
+    assert 'id="answer-form"' in html
+
+
+def test_answers_with_their_threads_in_reading_order(
+    group, membership, mia_membership, fay_membership, member, question
+):
+    maxs = answer(membership, question, "Max says *dual power*.")
+    mias = answer(mia_membership, question, "Mia disagrees.")
+    first = comment(mia_membership, maxs, "First comment")
+    second = comment(fay_membership, maxs, "Second comment")
+    reply = comment(membership, maxs, "Reply to first", parent=first)
+    reply_to_reply = comment(mia_membership, maxs, "Reply to the reply", parent=reply)
+    late_reply = comment(fay_membership, maxs, "Later reply to first", parent=first)
+    on_mias = comment(membership, mias, "On Mia's answer")
+
+    html = page(logged_in(member).get(question_url(group, question)))
+    assert "<em>dual power</em>" in html
+    assert html.index(f'id="answer-{maxs.pk}"') < html.index(f'id="answer-{mias.pk}"')
+    # A reply follows its parent, depth first, before the parent's next sibling.
+    assert [(pk, indent) for pk, indent, _ in comments_shown(article(html, maxs))] == [
+        (first.pk, 0),
+        (reply.pk, 1),
+        (reply_to_reply.pk, 2),
+        (late_reply.pk, 1),
+        (second.pk, 0),
+    ]
+    assert [pk for pk, _, _ in comments_shown(article(html, mias))] == [on_mias.pk]
+    assert "Reply to the reply" in article(html, maxs)
+
+
+def test_deep_replies_stop_indenting_and_say_whom_they_answer(
+    group, membership, mia_membership, member, question
+):
+    on = answer(membership, question)
+    chain, parent = [], None
+    for depth in range(8):  # Mia and Max take turns, Mia first
+        by = mia_membership if depth % 2 == 0 else membership
+        parent = comment(by, on, f"Depth {depth}", parent=parent)
+        chain.append(parent)
+
+    shown = comments_shown(page(logged_in(member).get(question_url(group, question))))
+    assert [pk for pk, _, _ in shown] == [c.pk for c in chain]
+    for depth, (_, indent, html) in enumerate(shown):
+        assert indent == min(depth, 4)
+        if depth > 4:
+            parent_name = "Max Member" if depth % 2 == 0 else "Mia Member"
+            assert f"replying to {parent_name}" in html
+        else:
+            assert "replying to" not in html
+
+
+def _grow(group, question, comments: int) -> int:
+    """Four more members with an answer each, and ``comments`` more comments nested to depth 8
+    across all the answers; returns how many comments the question has now."""
+    users = [make_user(f"reader{n}", f"Reader {n}") for n in range(4)]
+    Membership.objects.bulk_create(Membership(group=group, user=u) for u in users)
+    now = timezone.now()
+    answers = Answer.objects.bulk_create(
+        Answer(group=group, question=question, author=u, body="More.", body_html="<p>More.</p>")
+        for u in users
+    )
+    answers += list(Answer.objects.filter(question=question).exclude(author__in=users))
+    authors = itertools.cycle(users)
+    per_level = comments // 10
+    level = Comment.objects.bulk_create(
+        Comment(answer=a, author=next(authors), body="Root", body_html="<p>Root</p>", created=now)
+        for a, _ in zip(itertools.cycle(answers), range(comments - 8 * per_level), strict=False)
+    )
+    for depth in range(1, 9):
+        parents = itertools.cycle(level[:per_level])
+        level = Comment.objects.bulk_create(
+            Comment(
+                answer_id=p.answer_id,
+                parent=p,
+                depth=depth,
+                author=next(authors),
+                body="Reply",
+                body_html="<p>Reply</p>",
+                created=now,
+            )
+            for p, _ in zip(parents, range(per_level), strict=False)
+        )
+    return Comment.objects.filter(answer__question=question).count()
+
+
+@pytest.mark.parametrize("viewer", ["member", "facilitator"])
+def test_queries_stay_the_same_with_5_comments_or_500(
+    group,
+    membership,
+    mia_membership,
+    fay_membership,
+    question,
+    viewer,
+    member,
+    facilitator,
+    django_assert_num_queries,
+):
+    maxs = answer(membership, question)
+    answer(mia_membership, question)
+    top = comment(mia_membership, maxs)
+    comment(fay_membership, maxs, parent=comment(membership, maxs, parent=top))
+    comment(membership, maxs)
+    comment(fay_membership, maxs)
+    client = logged_in({"member": member, "facilitator": facilitator}[viewer])
+    url = question_url(group, question)
+    client.get(url)  # the first request may touch the session; count the second
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    assert len(small) <= 12, f"the question page runs {len(small)} queries"
+
+    total = _grow(group, question, comments=500)
+    assert total == 505
+    with django_assert_num_queries(len(small)):
+        html = page(client.get(url))
+    shown = comments_shown(html)
+    assert len(shown) == total
+    assert max(indent for _, indent, _ in shown) == 4
+    assert html.count("replying to Reader") > 0
+
+
+def test_latest_activity_quotes_each_post_as_written(
+    group, membership, mia_membership, member, question
+):
+    maxs = answer(membership, question, "Tom & Jerry")
+    comment(mia_membership, maxs, "Is 1 < 2?")
+    html = page(logged_in(member).get(question_url(group, question)))
+    start = html.index('<nav class="latest"')
+    latest = html[start : html.index("</nav>", start)]
+    assert ": Tom &amp; Jerry</li>" in latest
+    assert ": Is 1 &lt; 2?</li>" in latest
