@@ -12,6 +12,14 @@ from studygroup.groups.models import StudyGroup
 MAX_ANSWER = 10_000
 MAX_COMMENT = 5_000
 INDENT_LEVELS = 4  # deeper replies stop indenting and say whom they answer
+# A comment's path is its ancestors' ids and its own, zero-padded: sorting by path reads a
+# thread in order (each comment, then its replies), so a page of it is an index range scan.
+PATH_SEGMENT = 10
+PATH_DEPTH = 32  # deeper replies sort as their parent's siblings (they still say whom)
+
+
+def path_segment(pk: int) -> str:
+    return f"{pk:0{PATH_SEGMENT}d}"
 
 
 class Discussion(models.Model):
@@ -70,6 +78,8 @@ class Answer(Post):
     group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     last_activity = models.DateTimeField(default=timezone.now)
+    # Kept by comment_post, so a page can say "12 more comments" without counting them.
+    comment_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["created", "id"]
@@ -95,10 +105,14 @@ class Comment(Post):
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
     )
     depth = models.PositiveIntegerField(default=0)
+    path = models.CharField(max_length=(PATH_SEGMENT + 1) * PATH_DEPTH, blank=True)
 
     class Meta:
-        ordering = ["created", "id"]
-        indexes = [models.Index(fields=["answer", "created"])]
+        ordering = ["answer", "path"]
+        indexes = [
+            models.Index(fields=["answer", "path"]),
+            models.Index(fields=["answer", "created"]),
+        ]
 
     def __str__(self) -> str:
         return f"Comment by {self.author} on answer {self.answer_id}"
@@ -106,6 +120,15 @@ class Comment(Post):
     @property
     def indent(self) -> int:
         return min(self.depth, INDENT_LEVELS)
+
+    @staticmethod
+    def path_under(parent: "Comment | None", pk: int) -> str:
+        if parent is None:
+            return path_segment(pk)
+        prefix = parent.path
+        if parent.path.count(".") + 1 >= PATH_DEPTH:
+            prefix = parent.path.rsplit(".", 1)[0]
+        return f"{prefix}.{path_segment(pk)}"
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from content.models import Question
@@ -226,7 +226,12 @@ def comment_post(
         depth=parent.depth + 1 if parent else 0,
         created=now,
     )
-    Answer.objects.filter(pk=answer.pk).update(last_activity=now)
+    # The path needs the new id: a second, narrow write in the same transaction.
+    comment.path = Comment.path_under(parent, comment.pk)
+    comment.save(update_fields=["path"])
+    Answer.objects.filter(pk=answer.pk).update(
+        last_activity=now, comment_count=F("comment_count") + 1
+    )
     url = f"{answer.get_absolute_url().split('#')[0]}#comment-{comment.pk}"
     replied_to = parent.author if parent else answer.author
     if replied_to and not Membership.objects.filter(group=group, user=replied_to).exists():
@@ -303,6 +308,30 @@ def discussion_set(
         discussion.answer_first = answer_first
     discussion.save()
     return discussion
+
+
+def comments_repath(*, answer_ids: Iterable[int]) -> None:
+    """Paths and counts for comments made in bulk (fixtures, benchmarks, imports).
+
+    comment_post keeps both as it goes; rows written with bulk_create need this once.
+    """
+    answer_ids = list(answer_ids)
+    comments = list(
+        Comment.objects.filter(answer_id__in=answer_ids).order_by("id").only("id", "parent_id")
+    )
+    by_id = {c.pk: c for c in comments}
+    for comment in comments:  # parents have smaller ids, so theirs are done first
+        comment.path = Comment.path_under(by_id.get(comment.parent_id), comment.pk)
+    Comment.objects.bulk_update(comments, ["path"], batch_size=2000)
+    counts = dict(
+        Comment.objects.filter(answer_id__in=answer_ids)
+        .values_list("answer_id")
+        .annotate(n=Count("id"))
+    )
+    answers = list(Answer.objects.filter(pk__in=answer_ids).only("id"))
+    for answer in answers:
+        answer.comment_count = counts.get(answer.pk, 0)
+    Answer.objects.bulk_update(answers, ["comment_count"], batch_size=2000)
 
 
 def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:

@@ -1,9 +1,17 @@
-"""Reading a question's discussion: who may see what, in a fixed handful of queries."""
+"""Reading a question's discussion: who may see what, in a fixed handful of queries.
+
+A page holds a screenful, however long the discussion: the first answers (the viewer's own
+first), each with the first comments of its thread in reading order. The rest comes on
+demand, a page at a time, by keyset (answer id, comment path), so no request's work grows
+with the size of the whole thread.
+"""
 
 import html
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.db.models import Case, F, IntegerField, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils.html import strip_tags
 
 from content.models import Question
@@ -11,8 +19,10 @@ from studygroup.groups.models import Membership, StudyGroup
 
 from .models import Answer, Comment, Discussion
 
-LATEST = 5  # how many of the newest posts the page lists at its top
-
+ANSWERS_PAGE = 10  # answers on a screen; "More answers" brings the next ones
+COMMENTS_FIRST = 10  # comments of each answer on the first screen
+COMMENTS_MORE = 50  # comments a "more" request brings
+LATEST = 5  # the newest posts listed at the top of the page
 
 UNFETCHED = object()
 
@@ -49,23 +59,6 @@ def show(post, membership: Membership) -> None:
             post.shown, post.notice = False, "Hidden by a facilitator."
 
 
-def flatten(comments: list[Comment]) -> list[Comment]:
-    """Comments in reading order: each followed by its replies, depth first, oldest first."""
-    children: dict[int | None, list[Comment]] = {}
-    for comment in comments:
-        children.setdefault(comment.parent_id, []).append(comment)
-    by_id = {c.pk: c for c in comments}
-    ordered: list[Comment] = []
-    stack = list(reversed(children.get(None, [])))
-    while stack:
-        comment = stack.pop()
-        if comment.parent_id:
-            comment.parent_comment = by_id.get(comment.parent_id)
-        ordered.append(comment)
-        stack.extend(reversed(children.get(comment.pk, [])))
-    return ordered
-
-
 @dataclass
 class Thread:
     group: StudyGroup
@@ -75,7 +68,8 @@ class Thread:
     answers: list[Answer] = field(default_factory=list)
     my_answer: Answer | None = None
     hidden_count: int = 0  # answers held back by answer-first
-    latest: list = field(default_factory=list)  # the newest visible posts, newest first
+    more_answers_after: int | None = None  # the last answer shown, when more follow
+    latest: list = field(default_factory=list)  # the newest visible comments, newest first
 
     @property
     def locked(self) -> bool:
@@ -90,35 +84,122 @@ class Thread:
         return not self.answer_first or self.my_answer is not None
 
 
-def thread_for(group: StudyGroup, question: Question, membership: Membership) -> Thread:
-    """The answers a member may see, each with its comments in order: three queries."""
+def comments_of(
+    answer_ids: list[int], *, first: int | None, after: str = "", limit: int | None = None
+) -> list[Comment]:
+    """Comments of these answers in reading order, in one query: all of them, the first
+    ``first`` of each thread, or (for one answer) ``limit`` after the path ``after``."""
+    rows = Comment.objects.filter(answer_id__in=answer_ids).select_related(
+        "author", "parent__author"
+    )
+    if after:
+        rows = rows.filter(path__gt=after)
+    if first is not None:
+        rows = rows.annotate(
+            rank=Window(RowNumber(), partition_by=F("answer_id"), order_by=F("path").asc())
+        ).filter(rank__lte=first)
+    rows = rows.order_by("answer_id", "path")
+    return list(rows[:limit] if limit else rows)
+
+
+def attach_comments(
+    answers: list[Answer], comments: list[Comment], membership, *, full: bool
+) -> None:
+    by_answer: dict[int, list[Comment]] = {a.pk: [] for a in answers}
+    for comment in comments:
+        show(comment, membership)
+        by_answer[comment.answer_id].append(comment)
+    for answer in answers:
+        show(answer, membership)
+        answer.thread = by_answer[answer.pk]
+        answer.more_comments = 0 if full else max(0, answer.comment_count - len(answer.thread))
+        answer.next_path = answer.thread[-1].path if answer.thread else ""
+
+
+def thread_for(
+    group: StudyGroup,
+    question: Question,
+    membership: Membership,
+    *,
+    after_answer: int | None = None,
+    full: bool = False,
+) -> Thread:
+    """What this member may see of a question's discussion, a screen at a time.
+
+    ``after_answer`` gives the next page of answers; ``full`` gives every answer with every
+    comment (the printable thread, whose cost is what it shows).
+    """
     discussion = Discussion.objects.filter(group=group, question=question).first()
     thread = Thread(group, question, membership, discussion)
-    answers = list(Answer.objects.filter(group=group, question=question).select_related("author"))
-    for answer in answers:
-        answer.group = group
-        if answer.author_id == membership.user_id and not answer.is_deleted:
-            thread.my_answer = answer
-    if thread.can_see_others:
-        visible = answers
-    else:
-        visible = [a for a in answers if a.author_id == membership.user_id]
-        thread.hidden_count = sum(1 for a in answers if not a.is_deleted) - len(
-            [a for a in visible if not a.is_deleted]
+    user_id = membership.user_id
+    answers = Answer.objects.filter(group=group, question=question).select_related("author")
+    if after_answer is not None:
+        last = Answer.objects.filter(group=group, question=question, pk=after_answer).first()
+        answers = answers.exclude(author_id=user_id)
+        if last is not None:
+            answers = answers.filter(
+                Q(created__gt=last.created) | Q(created=last.created, pk__gt=last.pk)
+            )
+    # The viewer's own answer leads the first page, whatever its date.
+    answers = answers.annotate(
+        mine=Case(
+            When(author_id=user_id, then=Value(0)), default=Value(1), output_field=IntegerField()
         )
-    comments: dict[int, list[Comment]] = {a.pk: [] for a in visible}
-    if visible:
-        for comment in Comment.objects.filter(answer__in=visible).select_related("author"):
-            comments[comment.answer_id].append(comment)
-    for answer in visible:
-        show(answer, membership)
-        for comment in comments[answer.pk]:
-            show(comment, membership)
-        answer.thread = flatten(comments[answer.pk])
-        answer.thread_size = len(answer.thread)
+    ).order_by("mine", "created", "id")
+    rows = list(answers if full else answers[: ANSWERS_PAGE + 1])
+    if not full and len(rows) > ANSWERS_PAGE:
+        rows = rows[:ANSWERS_PAGE]
+        thread.more_answers_after = rows[-1].pk
+    for answer in rows:
+        answer.group = group
+        if answer.author_id == user_id and not answer.is_deleted:
+            thread.my_answer = answer
+    if after_answer is not None and thread.answer_first:  # later pages leave it out
+        thread.my_answer = Answer.objects.filter(
+            group=group, question=question, author_id=user_id, deleted__isnull=True
+        ).first()
+    if thread.can_see_others:
+        visible = rows
+    else:
+        visible = [a for a in rows if a.author_id == user_id]
+        thread.hidden_count = (
+            Answer.objects.filter(group=group, question=question, deleted__isnull=True)
+            .exclude(author_id=user_id)
+            .count()
+        )
+        thread.more_answers_after = None
+    comments = (
+        comments_of([a.pk for a in visible], first=None if full else COMMENTS_FIRST)
+        if visible
+        else []
+    )
+    attach_comments(visible, comments, membership, full=full)
     thread.answers = visible
-    posts = [p for p in visible if p.shown] + [c for a in visible for c in a.thread if c.shown]
-    thread.latest = sorted(posts, key=lambda p: p.created, reverse=True)[:LATEST]
-    for post in thread.latest:
-        post.excerpt = html.unescape(strip_tags(post.body_html))
+    if after_answer is None and not full and visible:
+        thread.latest = latest_for(thread, visible)
     return thread
+
+
+def latest_for(thread: Thread, visible: list[Answer]) -> list[Comment]:
+    """The newest comments this member may see, anywhere in the discussion: one query."""
+    rows = Comment.objects.filter(
+        answer__group=thread.group,
+        answer__question=thread.question,
+        deleted__isnull=True,
+    ).select_related("author")
+    if not thread.membership.is_facilitator:
+        rows = rows.filter(Q(hidden__isnull=True) | Q(author_id=thread.membership.user_id))
+    if not thread.can_see_others:
+        rows = rows.filter(answer__author_id=thread.membership.user_id)
+    latest = list(rows.order_by("-created", "-id")[:LATEST])
+    for post in latest:
+        post.excerpt = html.unescape(strip_tags(post.body_html))
+    return latest if len(latest) > 1 else []
+
+
+def more_comments(answer: Answer, membership: Membership, after: str) -> list[Comment]:
+    """The next comments of one answer's thread after the path ``after``."""
+    comments = comments_of([answer.pk], first=None, after=after, limit=COMMENTS_MORE + 1)
+    for comment in comments:
+        show(comment, membership)
+    return comments

@@ -6,6 +6,17 @@ app_name = "discussion"
 urlpatterns = [
     path("groups/<slug:slug>/questions/<int:question_id>/", views.question, name="question"),
     path(
+        "groups/<slug:slug>/questions/<int:question_id>/all/",
+        views.question_all,
+        name="question_all",
+    ),
+    path("groups/<slug:slug>/answers/<int:answer_id>/", views.answer_thread, name="answer"),
+    path(
+        "groups/<slug:slug>/answers/<int:answer_id>/comments/more/",
+        views.comments_more,
+        name="comments_more",
+    ),
+    path(
         "groups/<slug:slug>/questions/<int:question_id>/answer/",
         views.answer_create,
         name="answer_create",

@@ -19,8 +19,18 @@ from studygroup.ratelimit import limited
 
 from . import services
 from .forms import AnswerForm, CommentForm, DiscussionForm, HideForm
-from .models import Answer, Comment, Notification
-from .threads import answer_first_applies, thread_for
+from .models import Answer, Comment, Discussion, Notification
+from .threads import (
+    COMMENTS_FIRST,
+    COMMENTS_MORE,
+    Thread,
+    answer_first_applies,
+    attach_comments,
+    comments_of,
+    more_comments,
+    show,
+    thread_for,
+)
 
 
 def parse_id(value: str) -> int:
@@ -86,10 +96,43 @@ def _answers_fragment(request, group, membership, question) -> HttpResponse:
     )
 
 
-def _answer_fragment(request, group, membership, answer: Answer) -> HttpResponse:
-    """One answer with its thread, as the viewer sees it."""
-    thread = thread_for(group, answer.question, membership)
-    answer = next(a for a in thread.answers if a.pk == answer.pk)
+def _one_answer(group, membership, answer: Answer) -> tuple[Thread, Answer]:
+    """The answer's first screen as this viewer sees it, and the thread state around it."""
+    thread = Thread(
+        group,
+        answer.question,
+        membership,
+        Discussion.objects.filter(group=group, question=answer.question).first(),
+    )
+    attach_comments(
+        [answer], comments_of([answer.pk], first=COMMENTS_FIRST), membership, full=False
+    )
+    return thread, answer
+
+
+def _answer_fragment(
+    request, group, membership, answer: Answer, just_posted: Comment | None = None
+) -> HttpResponse:
+    """One answer with the first screen of its thread; a new comment further down the
+    thread shows under it, so its writer sees it in place."""
+    answer.refresh_from_db(
+        fields=[
+            "comment_count",
+            "body",
+            "body_html",
+            "edited",
+            "deleted",
+            "hidden",
+            "hidden_reason",
+        ]
+    )
+    thread, answer = _one_answer(group, membership, answer)
+    if just_posted and all(c.pk != just_posted.pk for c in answer.thread):
+        just_posted = Comment.objects.select_related("author", "parent__author").get(
+            pk=just_posted.pk
+        )
+        show(just_posted, membership)
+        answer.just_posted = just_posted
     return render(
         request,
         "discussion/question.html#answer",
@@ -99,6 +142,36 @@ def _answer_fragment(request, group, membership, answer: Answer) -> HttpResponse
             "question": answer.question,
             "thread": thread,
             "answer": answer,
+        },
+    )
+
+
+def _post_fragment(request, group, membership, post) -> HttpResponse:
+    if isinstance(post, Comment):
+        return _comment_fragment(request, group, membership, post)
+    return _answer_fragment(request, group, membership, post)
+
+
+def _comment_fragment(request, group, membership, comment: Comment) -> HttpResponse:
+    """One comment, as this viewer now sees it (after an edit, a delete, a hide)."""
+    comment = Comment.objects.select_related("author", "parent__author").get(pk=comment.pk)
+    answer = comment.answer
+    show(comment, membership)
+    thread = Thread(
+        group,
+        answer.question,
+        membership,
+        Discussion.objects.filter(group=group, question_id=answer.question_id).first(),
+    )
+    return render(
+        request,
+        "discussion/question.html#comment",
+        {
+            "group": group,
+            "membership": membership,
+            "thread": thread,
+            "answer": answer,
+            "comment": comment,
         },
     )
 
@@ -149,6 +222,13 @@ def question(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
         ),
         pk=question_id,
     )
+    after = request.GET.get("after")
+    if after is not None:
+        thread = thread_for(group, q, membership, after_answer=parse_id(after))
+        context = {"group": group, "membership": membership, "question": q, "thread": thread}
+        if request.htmx:
+            return render(request, "discussion/question.html#answers_page", context)
+        return render(request, "discussion/question_page.html", context)
     context = _page_context(group, membership, q)
     if membership.is_facilitator:
         discussion = context["thread"].discussion
@@ -161,6 +241,74 @@ def question(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
             }
         )
     return render(request, "discussion/question.html", context)
+
+
+@login_required
+@require_safe
+def question_all(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+    """Every answer with every comment, to read straight through or print."""
+    group, membership = group_for_member(request, slug)
+    q = question_for_group(group, question_id)
+    thread = thread_for(group, q, membership, full=True)
+    return render(
+        request,
+        "discussion/question_all.html",
+        {"group": group, "membership": membership, "question": q, "thread": thread},
+    )
+
+
+@login_required
+@require_safe
+def answer_thread(request: HttpRequest, slug: str, answer_id: int) -> HttpResponse:
+    """One answer with its whole thread: where "more" links lead without JavaScript."""
+    group, membership = group_for_member(request, slug)
+    answer = answer_for_member(group, membership, answer_id)
+    thread, answer = _one_answer(group, membership, answer)
+    attach_comments([answer], comments_of([answer.pk], first=None), membership, full=True)
+    return render(
+        request,
+        "discussion/answer.html",
+        {
+            "group": group,
+            "membership": membership,
+            "question": answer.question,
+            "thread": thread,
+            "answer": answer,
+        },
+    )
+
+
+@login_required
+@require_safe
+def comments_more(request: HttpRequest, slug: str, answer_id: int) -> HttpResponse:
+    """The next comments of an answer's thread, after the last one on screen (htmx)."""
+    group, membership = group_for_member(request, slug)
+    answer = answer_for_member(group, membership, answer_id)
+    after = request.GET.get("after", "")
+    if not request.htmx:
+        return redirect(reverse("discussion:answer", args=[group.slug, answer.pk]))
+    comments = more_comments(answer, membership, after)
+    more = len(comments) > COMMENTS_MORE
+    comments = comments[:COMMENTS_MORE]
+    thread = Thread(
+        group,
+        answer.question,
+        membership,
+        Discussion.objects.filter(group=group, question_id=answer.question_id).first(),
+    )
+    answer.next_path = comments[-1].path if comments else after
+    answer.more_comments = more
+    return render(
+        request,
+        "discussion/question.html#comments_page",
+        {
+            "group": group,
+            "membership": membership,
+            "thread": thread,
+            "answer": answer,
+            "comments": comments,
+        },
+    )
 
 
 @login_required
@@ -222,7 +370,7 @@ def _edit(request, group, membership, post, form_class, anchor: str) -> HttpResp
             form.add_error("body", str(exc))
         else:
             if request.htmx:
-                return _answer_fragment(request, group, membership, answer)
+                return _post_fragment(request, group, membership, post)
             return redirect(question_url(group, answer.question_id, anchor))
     return _refused(
         request,
@@ -230,7 +378,7 @@ def _edit(request, group, membership, post, form_class, anchor: str) -> HttpResp
         form_id=form_id,
         title="Edit your post",
         back=question_url(group, answer.question_id, anchor),
-        target=f"#answer-{answer.pk}",
+        target=f"#{anchor}",
         submit="Save",
     )
 
@@ -261,7 +409,7 @@ def _delete(request, group, membership, post, answer: Answer, anchor: str) -> Ht
             return _htmx_refusal(request, "Not deleted", str(exc))
         messages.error(request, str(exc))
     if request.htmx:
-        return _answer_fragment(request, group, membership, answer)
+        return _post_fragment(request, group, membership, post)
     return redirect(question_url(group, answer.question_id, anchor))
 
 
@@ -289,7 +437,7 @@ def comment_create(request: HttpRequest, slug: str, answer_id: int) -> HttpRespo
             form.add_error("body", str(exc))
         else:
             if request.htmx:
-                return _answer_fragment(request, group, membership, answer)
+                return _answer_fragment(request, group, membership, answer, just_posted=comment)
             return redirect(question_url(group, answer.question_id, f"comment-{comment.pk}"))
     return _refused(
         request,
@@ -317,7 +465,7 @@ def _moderate(request, group, membership, post, answer: Answer, anchor: str) -> 
             return _htmx_refusal(request, "Not changed", str(exc))
         messages.error(request, str(exc))
     if request.htmx:
-        return _answer_fragment(request, group, membership, answer)
+        return _post_fragment(request, group, membership, post)
     return redirect(question_url(group, answer.question_id, anchor))
 
 

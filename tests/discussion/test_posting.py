@@ -226,10 +226,15 @@ def test_deleting_your_comment_keeps_its_replies_in_place(
     fragment = page(response)
     assert "<html" not in fragment
     assert "Hasty comment." not in fragment
-    [(first, first_indent, placeholder), (second, second_indent, kept)] = comments_shown(fragment)
-    assert (first, first_indent, second, second_indent) == (mine.pk, 0, reply.pk, 1)
+    # In place: the fragment is the deleted comment alone, swapped over the old one.
+    [(first, first_indent, placeholder)] = comments_shown(fragment)
+    assert (first, first_indent) == (mine.pk, 0)
     assert "Deleted by its author." in placeholder
-    assert "A reply." in kept
+    # The thread keeps its shape: the reply still follows its parent's placeholder.
+    html = page(logged_in(mia).get(url("question", group, question)))
+    [(_, _, placeholder), (second, second_indent, kept)] = comments_shown(html)
+    assert (second, second_indent) == (reply.pk, 1)
+    assert "Deleted by its author." in placeholder and "A reply." in kept
 
 
 @pytest.mark.parametrize("name", ["answer_edit", "answer_delete", "comment_edit", "comment_delete"])

@@ -9,7 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from studygroup.discussion import services
 from studygroup.discussion.models import Answer, Comment
+from studygroup.discussion.threads import COMMENTS_FIRST
 from studygroup.groups.models import Membership
 from tests.conftest import make_user
 from tests.discussion.conftest import answer, article, comment, comments_shown, question_url
@@ -109,6 +111,8 @@ def _grow(group, question, comments: int) -> int:
             )
             for p, _ in zip(parents, range(per_level), strict=False)
         )
+    # bulk_create skips what comment_post keeps: reading-order paths and counts.
+    services.comments_repath(answer_ids=[a.pk for a in answers])
     return Comment.objects.filter(answer__question=question).count()
 
 
@@ -141,16 +145,26 @@ def test_queries_stay_the_same_with_5_comments_or_500(
     assert total == 505
     with django_assert_num_queries(len(small)):
         html = page(client.get(url))
+    # A screenful: each answer's first comments, and a way to the rest.
     shown = comments_shown(html)
+    answers = Answer.objects.filter(question=question)
+    assert len(shown) == sum(min(a.comment_count, COMMENTS_FIRST) for a in answers)
+    assert "more comments" in html
+    # The whole discussion stays reachable, all 505 comments in reading order.
+    everything = page(
+        client.get(reverse("discussion:question_all", args=[group.slug, question.pk]))
+    )
+    shown = comments_shown(everything)
     assert len(shown) == total
     assert max(indent for _, indent, _ in shown) == 4
-    assert html.count("replying to Reader") > 0
+    assert everything.count("replying to Reader") > 0
 
 
 def test_latest_activity_quotes_each_post_as_written(
     group, membership, mia_membership, member, question
 ):
-    maxs = answer(membership, question, "Tom & Jerry")
+    maxs = answer(membership, question, "An answer.")
+    comment(membership, maxs, "Tom & Jerry")
     comment(mia_membership, maxs, "Is 1 < 2?")
     html = page(logged_in(member).get(question_url(group, question)))
     start = html.index('<nav class="latest"')

@@ -180,6 +180,10 @@ TABLE = [
     Row("accounts:delete", "post", (LOGIN, 200, 200, 200), nothing),  # empty: form errors
     Row("accounts:logout", "post", (302, 302, 302, 302), nothing),
     Row("discussion:question", "get", (LOGIN, 404, 200, 200), question_id),
+    Row("discussion:question_all", "get", (LOGIN, 404, 200, 200), question_id),
+    Row("discussion:answer", "get", (LOGIN, 404, 200, 200), members_answer),
+    # Without htmx, "more comments" leads to the answer's whole thread.
+    Row("discussion:comments_more", "get", (LOGIN, 404, 302, 302), members_answer),
     Row(
         "discussion:answer_create",
         "post",
@@ -309,6 +313,9 @@ def test_writes_refuse_get(cast, name):
         ("groups:progress", lambda c, u: [c.group.slug]),
         ("groups:calendar", own_token),
         ("discussion:question", question_id),
+        ("discussion:question_all", question_id),
+        ("discussion:answer", members_answer),
+        ("discussion:comments_more", members_answer),
         ("discussion:notifications", nothing),
     ],
 )
