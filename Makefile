@@ -11,7 +11,7 @@ SHIPPED_TEXT := content/texts/russian-revolution-part-2.txt
 SHIPPED_TITLE := Russian Revolution study course, part 2 (chapters 15–21)
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format migrations-check check-deploy ci clean
+.PHONY: install run test test-faults lint format migrations-check check-deploy ci clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 on PATH)"; exit 1; }
@@ -31,6 +31,10 @@ run: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Stops and restarts the local PostgreSQL (root, pg_ctlcluster): run it alone.
+test-faults: install
+	$(PY) -m pytest -m faults tests/faults $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

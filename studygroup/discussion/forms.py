@@ -21,6 +21,8 @@ def body_field(label: str, rows: int) -> forms.CharField:
 
 class PostForm(forms.Form):
     limit = MAX_COMMENT
+    # Fresh in every form (templates/discussion: {% post_token %}); see Post.client_token.
+    token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]

@@ -50,6 +50,9 @@ class Post(models.Model):
     body = models.TextField()
     body_html = models.TextField()
     created = models.DateTimeField(default=timezone.now)
+    # Each form carries a fresh token: the same form sent twice (a double click, a retry
+    # after a timeout) finds its first post instead of making a second.
+    client_token = models.UUIDField(null=True, blank=True, editable=False)
     edited = models.DateTimeField(null=True, blank=True)
     deleted = models.DateTimeField(null=True, blank=True)
     hidden = models.DateTimeField(null=True, blank=True)
@@ -87,7 +90,8 @@ class Answer(Post):
             # One answer per member per question per group (a deleted one is reused).
             models.UniqueConstraint(
                 fields=["group", "question", "author"], name="one_answer_per_member"
-            )
+            ),
+            models.UniqueConstraint(fields=["author", "client_token"], name="answer_token_once"),
         ]
         indexes = [models.Index(fields=["group", "question", "created"])]
 
@@ -109,6 +113,9 @@ class Comment(Post):
 
     class Meta:
         ordering = ["answer", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "client_token"], name="comment_token_once")
+        ]
         indexes = [
             models.Index(fields=["answer", "path"]),
             models.Index(fields=["answer", "created"]),

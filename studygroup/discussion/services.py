@@ -5,6 +5,7 @@ views, the admin or a test. A refused write raises ``DiscussionError`` with the 
 """
 
 import re
+import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -104,9 +105,16 @@ def _notify_mentions(
 
 
 @transaction.atomic
-def answer_post(*, membership: Membership, question: Question, body: str) -> Answer:
-    """A member's answer to a question; one each, so a second try is refused."""
+def answer_post(
+    *, membership: Membership, question: Question, body: str, token: uuid.UUID | None = None
+) -> Answer:
+    """A member's answer to a question; one each, so a second try is refused.
+
+    The same form sent twice (``token``) gives back the first answer, as if it had worked.
+    """
     group, author = membership.group, membership.user
+    if token and (sent := Answer.objects.filter(author=author, client_token=token).first()):
+        return sent
     body = _clean_body(body, MAX_ANSWER)
     _question_of(group, question)
     _not_locked(group, question)
@@ -128,8 +136,10 @@ def answer_post(*, membership: Membership, question: Question, body: str) -> Ans
         )
         answer.hidden, answer.hidden_by, answer.hidden_reason = None, None, ""
         answer.last_activity = now
+        answer.client_token = token
         answer.save(
             update_fields=[
+                "client_token",
                 "body",
                 "body_html",
                 "deleted",
@@ -151,8 +161,11 @@ def answer_post(*, membership: Membership, question: Question, body: str) -> Ans
                     body_html=markdown.render(body),
                     created=now,
                     last_activity=now,
+                    client_token=token,
                 )
         except IntegrityError:
+            if token and (sent := Answer.objects.filter(author=author, client_token=token).first()):
+                return sent  # the same form, sent twice at once
             raise DiscussionError(
                 "You have answered this question already: edit your answer."
             ) from None
@@ -200,10 +213,20 @@ def post_delete(*, post: Answer | Comment, user) -> Answer | Comment:
 
 @transaction.atomic
 def comment_post(
-    *, membership: Membership, answer: Answer, body: str, parent: Comment | None = None
+    *,
+    membership: Membership,
+    answer: Answer,
+    body: str,
+    parent: Comment | None = None,
+    token: uuid.UUID | None = None,
 ) -> Comment:
-    """A comment on an answer, or a reply to a comment at any depth."""
+    """A comment on an answer, or a reply to a comment at any depth.
+
+    The same form sent twice (``token``) gives back the first comment instead of a second.
+    """
     group, author = membership.group, membership.user
+    if token and (sent := Comment.objects.filter(author=author, client_token=token).first()):
+        return sent
     if answer.group_id != group.pk or (parent and parent.answer_id != answer.pk):
         raise DiscussionError("That post is not in this group.")
     body = _clean_body(body, MAX_COMMENT)
@@ -217,15 +240,20 @@ def comment_post(
     ):
         raise DiscussionError("Post your own answer first; then you can join the discussion.")
     now = timezone.now()
-    comment = Comment.objects.create(
-        answer=answer,
-        parent=parent,
-        author=author,
-        body=body,
-        body_html=markdown.render(body),
-        depth=parent.depth + 1 if parent else 0,
-        created=now,
-    )
+    try:
+        with transaction.atomic():
+            comment = Comment.objects.create(
+                answer=answer,
+                parent=parent,
+                author=author,
+                body=body,
+                body_html=markdown.render(body),
+                depth=parent.depth + 1 if parent else 0,
+                created=now,
+                client_token=token,
+            )
+    except IntegrityError:  # the same form, sent twice at once: the other one won
+        return Comment.objects.get(author=author, client_token=token)
     # The path needs the new id: a second, narrow write in the same transaction.
     comment.path = Comment.path_under(parent, comment.pk)
     comment.save(update_fields=["path"])

@@ -1,6 +1,8 @@
 """A question's discussion in a group. Every write works as htmx (the page's partials swap in
 place) and as a plain form post that redirects back to the right spot."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -84,7 +86,7 @@ def _page_context(group, membership, question) -> dict:
         "membership": membership,
         "question": question,
         "thread": thread_for(group, question, membership),
-        "answer_form": AnswerForm(),
+        "answer_form": AnswerForm(initial={"token": uuid.uuid4()}),
     }
 
 
@@ -322,7 +324,10 @@ def answer_create(request: HttpRequest, slug: str, question_id: int) -> HttpResp
     if form.is_valid():
         try:
             answer = services.answer_post(
-                membership=membership, question=q, body=form.cleaned_data["body"]
+                membership=membership,
+                question=q,
+                body=form.cleaned_data["body"],
+                token=form.cleaned_data["token"],
             )
         except services.DiscussionError as exc:
             form.add_error("body", str(exc))
@@ -432,6 +437,7 @@ def comment_create(request: HttpRequest, slug: str, answer_id: int) -> HttpRespo
                 answer=answer,
                 parent=parent,
                 body=form.cleaned_data["body"],
+                token=form.cleaned_data["token"],
             )
         except services.DiscussionError as exc:
             form.add_error("body", str(exc))
