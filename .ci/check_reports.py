@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 REQUIRED = {
     "sqlite": ["tests.browser"],
-    "postgres": ["tests.browser", "tests.concurrency"],
+    "postgres": ["tests.browser", "tests.concurrency", "tests.test_outsider_crawl"],
     "faults": ["tests.faults"],
 }
 
