@@ -30,7 +30,7 @@ VERSE_MIN_LINES = 3  # ... and comes with at least two more
 MAX_CITATION = 300
 READING_LIMITS = {"title": 300, "author": 200, "reference": 200, "note": 300}
 
-HEADING_RE = re.compile(r"^(\d{1,4})\. (\S.*)$")
+HEADING_RE = re.compile(r"^([1-9][0-9]{0,3})\. (\S.*)$")
 CITATION_RE = re.compile(r"^(?P<body>.*\S) \((?P<citation>[^()]+)\)$")
 READING_REF_RE = re.compile(r"^(?P<head>(?:.+? )?)\((?P<reference>[^()]+)\)(?: (?P<tail>.+))?$")
 READING_AUTHOR_RE = re.compile(r"^(?P<title>.+) by (?P<author>[A-Z\u2018\u201c].*)$")
@@ -89,11 +89,13 @@ def decode(data: bytes) -> list[str]:
         line = data.count(b"\n", 0, exc.start) + 1
         raise TextFormatError(line, "is not valid UTF-8 text (save the file as UTF-8)") from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line.rstrip() for line in text.split("\n")]
+    lines = text.split("\n")
     for number, line in enumerate(lines, 1):
         for char in line:
             if unicodedata.category(char) == "Cc" and char != "\t":
                 raise TextFormatError(number, f"contains a control character (U+{ord(char):04X})")
+    # Runs of spaces and tabs mean nothing in this format: one space, as render writes it.
+    lines = [" ".join(line.split()) for line in lines]
     if not any(lines):
         raise TextFormatError(1, "the file is empty")
     return lines
@@ -106,6 +108,12 @@ def parse(data: bytes) -> ParsedText:
     seen_chapters: dict[int, int] = {}
     seen_sections: dict[str, int] = {}
     chapter_lines: list[tuple[int, str]] = []
+    section_items = 0
+
+    def close_section() -> None:
+        if section != "chapters" and not section_items:
+            what = "questions" if section == QUESTIONS_HEADING else "readings"
+            raise TextFormatError(seen_sections[section], f"no {what} follow this heading")
 
     def close_chapter() -> None:
         if parsed.chapters:
@@ -130,10 +138,9 @@ def parse(data: bytes) -> ParsedText:
                 raise TextFormatError(number, f"“{line}” is out of order")
             if section == "chapters":
                 close_chapter()
-            elif section == QUESTIONS_HEADING and not parsed.questions:
-                raise TextFormatError(seen_sections[section], "no questions follow this heading")
+            close_section()
             seen_sections[line] = number
-            section = line
+            section, section_items = line, 0
             continue
 
         heading = HEADING_RE.match(line)
@@ -169,16 +176,17 @@ def parse(data: bytes) -> ParsedText:
                     number, "expected a question written as “- ” followed by the question"
                 )
             parsed.questions.append(line[2:].strip())
+            section_items += 1
         else:
             level = INTRODUCTORY if section == INTRODUCTORY_HEADING else FURTHER
             parsed.readings.append((level, parse_reading(line, number)))
+            section_items += 1
 
     if not parsed.chapters:
         raise TextFormatError(1, "no chapter heading such as “15. Title” found")
     if section == "chapters":
         close_chapter()
-    if section == QUESTIONS_HEADING and not parsed.questions:
-        raise TextFormatError(seen_sections[section], "no questions follow this heading")
+    close_section()
     return parsed
 
 
@@ -227,16 +235,17 @@ def parse_reading(line: str, number: int = 0) -> ParsedReading:
             referenced["reference"],
             referenced["tail"] or "",
         )
-    title, author = head, ""
-    authored = READING_AUTHOR_RE.match(head)
+    title, author = head.strip(), ""
+    authored = READING_AUTHOR_RE.match(title)
     if authored:
         title, author = authored["title"], authored["author"]
-    if not note:
+    if not referenced:  # with a reference, a note comes after it, never before
         if author:
             author, note = _split_note(author)
         else:
             title, note = _split_note(title)
-    reading = ParsedReading(title.strip(), author.strip(), reference.strip(), note.strip())
+    # The reference stays as written between its brackets, blanks and all.
+    reading = ParsedReading(title.strip(), author.strip(), reference, note.strip())
     if not reading.title:
         raise TextFormatError(number, "reading has no title")
     for name, limit in READING_LIMITS.items():
