@@ -43,15 +43,54 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
+def new_page(browser):
+    """Pages in fresh browser contexts, one per person (or without JavaScript, or a phone).
+
+    Any console error (a CSP violation, a script error) fails the test.
+    """
+    contexts, errors = [], []
+
+    def make(**options):
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(**options)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
     assert not errors, f"the browser reported errors: {errors}"
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+PASSWORD = "a-long-study-password-1917"
+
+
+def user(django_user_model, username: str, display_name: str):
+    return django_user_model.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        display_name=display_name,
+        email=f"{username}@example.org",
+    )
+
+
+def log_in(page, live_server, username: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{live_server.url}/dashboard/")
+    expect(page.get_by_role("heading", level=1, name="My groups")).to_be_visible()
 
 
 @pytest.fixture

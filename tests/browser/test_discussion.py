@@ -17,8 +17,8 @@ from studygroup.discussion import services as discussion
 from studygroup.discussion.models import Answer, Comment, Notification
 from studygroup.groups import services
 from studygroup.groups.models import Membership
+from tests.browser.conftest import log_in, user
 
-PASSWORD = "a-long-study-password-1917"
 PHONE = {"width": 390, "height": 844}
 
 ANNA = "Anna Petrova"
@@ -31,30 +31,6 @@ ANNAS_REPLY = "The garrison, mostly, and it wavered."
 
 
 # Set-up -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def new_page(browser):
-    """Pages in fresh browser contexts, one per person (or without JavaScript, or a phone).
-
-    Like the ``page`` fixture, any console error (a CSP violation, a script error) fails
-    the test.
-    """
-    contexts, errors = [], []
-
-    def make(**options):
-        options.setdefault("viewport", {"width": 1280, "height": 900})
-        context = browser.new_context(**options)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, f"the browser reported errors: {errors}"
 
 
 @pytest.fixture
@@ -105,15 +81,6 @@ def boris_comment(group, answers, boris) -> Comment:
     return comment_post(group, boris, answers["anna"], BORIS_COMMENT)
 
 
-def user(django_user_model, username: str, display_name: str):
-    return django_user_model.objects.create_user(
-        username=username,
-        password=PASSWORD,
-        display_name=display_name,
-        email=f"{username}@example.org",
-    )
-
-
 def member(django_user_model, group, username: str, display_name: str):
     person = user(django_user_model, username, display_name)
     Membership.objects.create(group=group, user=person)
@@ -134,15 +101,6 @@ def comment_post(group, person, answer, body: str, parent=None) -> Comment:
     return discussion.comment_post(
         membership=membership(group, person), answer=answer, body=body, parent=parent
     )
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{live_server.url}/dashboard/")
-    expect(page.get_by_role("heading", level=1, name="My groups")).to_be_visible()
 
 
 def question_url(live_server, group, question) -> str:

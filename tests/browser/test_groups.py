@@ -16,38 +16,14 @@ from playwright.sync_api import expect
 from content.models import Chapter, Question
 from studygroup.groups import services
 from studygroup.groups.models import JoinRequest, Membership, StudyGroup
+from tests.browser.conftest import PASSWORD, log_in, user
 
-PASSWORD = "a-long-study-password-1917"
 LONDON = ZoneInfo("Europe/London")  # a new group's default time zone
 CHINA = "15. Tragedy in China"
 OPPOSITION = "16. The Defeat of the Joint Left Opposition"
 
 
 # Set-up -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def new_page(browser):
-    """Pages in fresh browser contexts (other people, no JavaScript, a phone).
-
-    Like the ``page`` fixture, any console error (a CSP violation, a script error) fails
-    the test.
-    """
-    contexts, errors = [], []
-
-    def make(**options):
-        options.setdefault("viewport", {"width": 1280, "height": 900})
-        context = browser.new_context(**options)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, f"the browser reported errors: {errors}"
 
 
 @pytest.fixture
@@ -90,26 +66,8 @@ def meeting(group, meeting_day):
     )
 
 
-def user(django_user_model, username: str, display_name: str):
-    return django_user_model.objects.create_user(
-        username=username,
-        password=PASSWORD,
-        display_name=display_name,
-        email=f"{username}@example.org",
-    )
-
-
 def first_questions(group) -> list[Question]:
     return list(Question.objects.for_group(group)[:2])
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{live_server.url}/dashboard/")
-    expect(page.get_by_role("heading", level=1, name="My groups")).to_be_visible()
 
 
 def invite_link(page, live_server, group) -> str:
