@@ -21,7 +21,7 @@ from studygroup.groups.models import AuditEvent, Membership, StudyGroup
 
 from . import markdown
 from .models import MAX_ANSWER, MAX_COMMENT, Answer, Comment, Discussion, Notification
-from .threads import answer_first_applies
+from .threads import answer_first_applies, discussion_of
 
 MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
 
@@ -211,7 +211,6 @@ def post_delete(*, post: Answer | Comment, user) -> Answer | Comment:
     return post
 
 
-@transaction.atomic
 def comment_post(
     *,
     membership: Membership,
@@ -224,36 +223,49 @@ def comment_post(
 
     The same form sent twice (``token``) gives back the first comment instead of a second.
     """
-    group, author = membership.group, membership.user
+    author = membership.user
     if token and (sent := Comment.objects.filter(author=author, client_token=token).first()):
-        return sent
+        return sent  # sent again after the first had gone through
+    try:
+        return _comment_post(
+            membership=membership, answer=answer, body=body, parent=parent, token=token
+        )
+    except IntegrityError:
+        # Two copies at once: the other committed first. Caught outside the transaction,
+        # so the common case needs no savepoint.
+        if token and (sent := Comment.objects.filter(author=author, client_token=token).first()):
+            return sent
+        raise
+
+
+@transaction.atomic
+def _comment_post(*, membership, answer, body, parent, token) -> Comment:
+    group, author = membership.group, membership.user
     if answer.group_id != group.pk or (parent and parent.answer_id != answer.pk):
         raise DiscussionError("That post is not in this group.")
     body = _clean_body(body, MAX_COMMENT)
     question = answer.question
-    _not_locked(group, question)
+    discussion = discussion_of(group, question, membership)
+    if discussion and discussion.locked:
+        raise DiscussionError("This question is locked: no new posts.")
     if (
-        answer_first_applies(group, question, membership)
+        answer_first_applies(group, question, membership, discussion)
         and not Answer.objects.filter(
             group=group, question=question, author=author, deleted__isnull=True
         ).exists()
     ):
         raise DiscussionError("Post your own answer first; then you can join the discussion.")
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            comment = Comment.objects.create(
-                answer=answer,
-                parent=parent,
-                author=author,
-                body=body,
-                body_html=markdown.render(body),
-                depth=parent.depth + 1 if parent else 0,
-                created=now,
-                client_token=token,
-            )
-    except IntegrityError:  # the same form, sent twice at once: the other one won
-        return Comment.objects.get(author=author, client_token=token)
+    comment = Comment.objects.create(
+        answer=answer,
+        parent=parent,
+        author=author,
+        body=body,
+        body_html=markdown.render(body),
+        depth=parent.depth + 1 if parent else 0,
+        created=now,
+        client_token=token,
+    )
     # The path needs the new id: a second, narrow write in the same transaction.
     comment.path = Comment.path_under(parent, comment.pk)
     comment.save(update_fields=["path"])

@@ -27,6 +27,15 @@ LATEST = 5  # the newest posts listed at the top of the page
 UNFETCHED = object()
 
 
+def discussion_of(group: StudyGroup, question: Question, membership: Membership):
+    """The group's settings row for the question (or None), fetched once per request: the
+    membership object lives as long as the request does."""
+    memo = membership.__dict__.setdefault("_discussions", {})
+    if question.pk not in memo:
+        memo[question.pk] = Discussion.objects.filter(group=group, question=question).first()
+    return memo[question.pk]
+
+
 def answer_first_applies(
     group: StudyGroup,
     question: Question,
@@ -40,7 +49,7 @@ def answer_first_applies(
     if membership.is_facilitator:
         return False
     if discussion is UNFETCHED:
-        discussion = Discussion.objects.filter(group=group, question=question).first()
+        discussion = discussion_of(group, question, membership)
     if discussion is not None and discussion.answer_first is not None:
         return discussion.answer_first
     return group.answer_first

@@ -427,7 +427,11 @@ def comment_create(request: HttpRequest, slug: str, answer_id: int) -> HttpRespo
     answer = answer_for_member(group, membership, answer_id)
     parent = None
     if "parent" in request.POST:
-        parent = get_object_or_404(Comment, answer=answer, pk=parse_id(request.POST["parent"]))
+        parent = get_object_or_404(
+            Comment.objects.select_related("author"),
+            answer=answer,
+            pk=parse_id(request.POST["parent"]),
+        )
     form = CommentForm(request.POST)
     form_id = f"reply-{parent.pk}" if parent else f"comment-on-{answer.pk}"
     if form.is_valid():

@@ -42,6 +42,7 @@ def group_for_member(request: HttpRequest, slug: str) -> tuple[StudyGroup, Membe
     )
     if membership is None:
         raise Http404("No such group.")
+    membership.user = request.user  # the same row: no query to fetch it again
     return membership.group, membership
 
 

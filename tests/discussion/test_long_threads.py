@@ -119,3 +119,28 @@ def test_editing_a_comment_swaps_that_comment_alone(
     fragment = page(response)
     assert [pk for pk, _, _ in comments_shown(fragment)] == [mine.pk]
     assert "First draft." in fragment and "edited" in fragment
+
+
+def test_posting_a_reply_stays_within_the_query_budget(
+    group, membership, member, mia_membership, mia, question
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    maxs = answer(membership, question)
+    first = comment(membership, maxs, "First.")
+    client = logged_in(mia)
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            url("comment_create", group, maxs),
+            {
+                "body": "A reply.",
+                "parent": first.pk,
+                "token": "6f1c1a1e-0c6b-4a55-9a8e-0d0f1c1a1e0c",
+            },
+        )
+    assert response.status_code == 302
+    # The test runs inside a transaction, so the service's own shows up as a savepoint.
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) <= 12, "\n".join(statements)
