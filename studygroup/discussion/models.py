@@ -83,6 +83,10 @@ class Answer(Post):
     last_activity = models.DateTimeField(default=timezone.now)
     # Kept by comment_post, so a page can say "12 more comments" without counting them.
     comment_count = models.PositiveIntegerField(default=0)
+    # The path of the last comment on the first screen (threads.COMMENTS_FIRST in reading
+    # order), kept by comment_post; empty while the thread is shorter. The first screen is
+    # then an index range, however long the thread grows.
+    first_screen_path = models.CharField(max_length=(PATH_SEGMENT + 1) * PATH_DEPTH, blank=True)
 
     class Meta:
         ordering = ["created", "id"]

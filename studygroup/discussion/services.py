@@ -12,7 +12,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import CharField, Count, F, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from content.models import Question
@@ -21,7 +22,7 @@ from studygroup.groups.models import AuditEvent, Membership, StudyGroup
 
 from . import markdown
 from .models import MAX_ANSWER, MAX_COMMENT, Answer, Comment, Discussion, Notification
-from .threads import answer_first_applies, discussion_of
+from .threads import COMMENTS_FIRST, answer_first_applies, discussion_of
 
 MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
 
@@ -270,7 +271,9 @@ def _comment_post(*, membership, answer, body, parent, token) -> Comment:
     comment.path = Comment.path_under(parent, comment.pk)
     comment.save(update_fields=["path"])
     Answer.objects.filter(pk=answer.pk).update(
-        last_activity=now, comment_count=F("comment_count") + 1
+        last_activity=now,
+        comment_count=F("comment_count") + 1,
+        first_screen_path=_first_screen_path(answer.pk),
     )
     url = f"{answer.get_absolute_url().split('#')[0]}#comment-{comment.pk}"
     replied_to = parent.author if parent else answer.author
@@ -350,6 +353,15 @@ def discussion_set(
     return discussion
 
 
+def _first_screen_path(answer_id: int) -> Coalesce:
+    """SQL for the path of the answer's COMMENTS_FIRST-th comment in reading order ("" while
+    there are fewer): an index scan inside the UPDATE that counts the new comment."""
+    nth = Comment.objects.filter(answer_id=answer_id).order_by("path").values("path")
+    return Coalesce(
+        Subquery(nth[COMMENTS_FIRST - 1 : COMMENTS_FIRST]), Value(""), output_field=CharField()
+    )
+
+
 def comments_repath(*, answer_ids: Iterable[int]) -> None:
     """Paths and counts for comments made in bulk (fixtures, benchmarks, imports).
 
@@ -357,7 +369,9 @@ def comments_repath(*, answer_ids: Iterable[int]) -> None:
     """
     answer_ids = list(answer_ids)
     comments = list(
-        Comment.objects.filter(answer_id__in=answer_ids).order_by("id").only("id", "parent_id")
+        Comment.objects.filter(answer_id__in=answer_ids)
+        .order_by("id")
+        .only("id", "parent_id", "answer_id")
     )
     by_id = {c.pk: c for c in comments}
     for comment in comments:  # parents have smaller ids, so theirs are done first
@@ -368,10 +382,15 @@ def comments_repath(*, answer_ids: Iterable[int]) -> None:
         .values_list("answer_id")
         .annotate(n=Count("id"))
     )
+    paths: dict[int, list[str]] = {}
+    for comment in sorted(comments, key=lambda c: c.path):
+        paths.setdefault(comment.answer_id, []).append(comment.path)
     answers = list(Answer.objects.filter(pk__in=answer_ids).only("id"))
     for answer in answers:
         answer.comment_count = counts.get(answer.pk, 0)
-    Answer.objects.bulk_update(answers, ["comment_count"], batch_size=2000)
+        mine = paths.get(answer.pk, [])
+        answer.first_screen_path = mine[COMMENTS_FIRST - 1] if len(mine) >= COMMENTS_FIRST else ""
+    Answer.objects.bulk_update(answers, ["comment_count", "first_screen_path"], batch_size=2000)
 
 
 def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:

@@ -10,8 +10,7 @@ import html
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Case, F, IntegerField, Q, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils.html import strip_tags
 
 from content.models import Question
@@ -104,9 +103,11 @@ def comments_of(
     if after:
         rows = rows.filter(path__gt=after)
     if first is not None:
-        rows = rows.annotate(
-            rank=Window(RowNumber(), partition_by=F("answer_id"), order_by=F("path").asc())
-        ).filter(rank__lte=first)
+        # Each answer knows the path ending its first screen: an index range per answer.
+        assert first == COMMENTS_FIRST, "first_screen_path is kept for COMMENTS_FIRST"
+        rows = rows.filter(
+            Q(answer__first_screen_path="") | Q(path__lte=F("answer__first_screen_path"))
+        )
     rows = rows.order_by("answer_id", "path")
     return list(rows[:limit] if limit else rows)
 
