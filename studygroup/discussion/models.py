@@ -18,6 +18,9 @@ PATH_SEGMENT = 10
 PATH_DEPTH = 32  # deeper replies sort as their parent's siblings (they still say whom)
 
 
+FIRST_SCREEN_OPEN = "~"  # sorts after any path: the whole (short) thread fits
+
+
 def path_segment(pk: int) -> str:
     return f"{pk:0{PATH_SEGMENT}d}"
 
@@ -84,9 +87,11 @@ class Answer(Post):
     # Kept by comment_post, so a page can say "12 more comments" without counting them.
     comment_count = models.PositiveIntegerField(default=0)
     # The path of the last comment on the first screen (threads.COMMENTS_FIRST in reading
-    # order), kept by comment_post; empty while the thread is shorter. The first screen is
-    # then an index range, however long the thread grows.
-    first_screen_path = models.CharField(max_length=(PATH_SEGMENT + 1) * PATH_DEPTH, blank=True)
+    # order), kept by comment_post; "~" (after every path) while the thread is shorter. The
+    # first screen is then one index range per answer, however long the thread grows.
+    first_screen_path = models.CharField(
+        max_length=(PATH_SEGMENT + 1) * PATH_DEPTH, default=FIRST_SCREEN_OPEN
+    )
 
     class Meta:
         ordering = ["created", "id"]

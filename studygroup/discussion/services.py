@@ -21,7 +21,15 @@ from studygroup.groups.audit import audit
 from studygroup.groups.models import AuditEvent, Membership, StudyGroup
 
 from . import markdown
-from .models import MAX_ANSWER, MAX_COMMENT, Answer, Comment, Discussion, Notification
+from .models import (
+    FIRST_SCREEN_OPEN,
+    MAX_ANSWER,
+    MAX_COMMENT,
+    Answer,
+    Comment,
+    Discussion,
+    Notification,
+)
 from .threads import COMMENTS_FIRST, answer_first_applies, discussion_of
 
 MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
@@ -354,11 +362,13 @@ def discussion_set(
 
 
 def _first_screen_path(answer_id: int) -> Coalesce:
-    """SQL for the path of the answer's COMMENTS_FIRST-th comment in reading order ("" while
+    """SQL for the path of the answer's COMMENTS_FIRST-th comment in reading order (open while
     there are fewer): an index scan inside the UPDATE that counts the new comment."""
     nth = Comment.objects.filter(answer_id=answer_id).order_by("path").values("path")
     return Coalesce(
-        Subquery(nth[COMMENTS_FIRST - 1 : COMMENTS_FIRST]), Value(""), output_field=CharField()
+        Subquery(nth[COMMENTS_FIRST - 1 : COMMENTS_FIRST]),
+        Value(FIRST_SCREEN_OPEN),
+        output_field=CharField(),
     )
 
 
@@ -389,7 +399,9 @@ def comments_repath(*, answer_ids: Iterable[int]) -> None:
     for answer in answers:
         answer.comment_count = counts.get(answer.pk, 0)
         mine = paths.get(answer.pk, [])
-        answer.first_screen_path = mine[COMMENTS_FIRST - 1] if len(mine) >= COMMENTS_FIRST else ""
+        answer.first_screen_path = (
+            mine[COMMENTS_FIRST - 1] if len(mine) >= COMMENTS_FIRST else FIRST_SCREEN_OPEN
+        )
     Answer.objects.bulk_update(answers, ["comment_count", "first_screen_path"], batch_size=2000)
 
 

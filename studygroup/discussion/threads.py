@@ -105,9 +105,7 @@ def comments_of(
     if first is not None:
         # Each answer knows the path ending its first screen: an index range per answer.
         assert first == COMMENTS_FIRST, "first_screen_path is kept for COMMENTS_FIRST"
-        rows = rows.filter(
-            Q(answer__first_screen_path="") | Q(path__lte=F("answer__first_screen_path"))
-        )
+        rows = rows.filter(path__lte=F("answer__first_screen_path"))
     rows = rows.order_by("answer_id", "path")
     return list(rows[:limit] if limit else rows)
 

@@ -8,6 +8,7 @@ FIRST_SCREEN = 10  # threads.COMMENTS_FIRST when this was written
 def fill(apps, schema_editor):
     Answer = apps.get_model("discussion", "Answer")
     Comment = apps.get_model("discussion", "Comment")
+    Answer.objects.filter(comment_count__lt=FIRST_SCREEN).update(first_screen_path="~")
     for answer in Answer.objects.filter(comment_count__gte=FIRST_SCREEN).only("id"):
         paths = Comment.objects.filter(answer_id=answer.id).order_by("path")
         answer.first_screen_path = paths.values_list("path", flat=True)[FIRST_SCREEN - 1]
@@ -24,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='answer',
             name='first_screen_path',
-            field=models.CharField(blank=True, max_length=352),
+            field=models.CharField(default='~', max_length=352),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
     ]
