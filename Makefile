@@ -10,8 +10,9 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
 SHIPPED_TEXT := content/texts/russian-revolution-part-2.txt
 SHIPPED_TITLE := Russian Revolution study course, part 2 (chapters 15–21)
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: install run test test-faults lint format migrations-check check-deploy ci clean
+.PHONY: install run test test-faults bench lint format migrations-check check-deploy ci clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 on PATH)"; exit 1; }
@@ -35,6 +36,12 @@ test: install
 # Stops and restarts the local PostgreSQL (root, pg_ctlcluster): run it alone.
 test-faults: install
 	$(PY) -m pytest -m faults tests/faults $(PYTEST_ARGS)
+
+# The benchmark (docs/benchmarks.md): builds the studygroup_bench database on the local
+# PostgreSQL, serves it with gunicorn on 127.0.0.1 and loads it; ~15 min, BENCH_ARGS=--small ~3.
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -102,7 +102,10 @@ class Answer(Post):
             ),
             models.UniqueConstraint(fields=["author", "client_token"], name="answer_token_once"),
         ]
-        indexes = [models.Index(fields=["group", "question", "created"])]
+        indexes = [
+            models.Index(fields=["group", "question", "created"]),
+            models.Index(fields=["group", "question", "last_activity"]),
+        ]
 
     def __str__(self) -> str:
         return f"Answer by {self.author} to {self.question_id} in {self.group}"

@@ -10,7 +10,7 @@ import html
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.html import strip_tags
 
 from content.models import Question
@@ -93,19 +93,24 @@ class Thread:
 
 
 def comments_of(
-    answer_ids: list[int], *, first: int | None, after: str = "", limit: int | None = None
+    answers: list[Answer], *, first: int | None, after: str = "", limit: int | None = None
 ) -> list[Comment]:
     """Comments of these answers in reading order, in one query: all of them, the first
     ``first`` of each thread, or (for one answer) ``limit`` after the path ``after``."""
-    rows = Comment.objects.filter(answer_id__in=answer_ids).select_related(
+    rows = Comment.objects.filter(answer_id__in=[a.pk for a in answers]).select_related(
         "author", "parent__author"
     )
     if after:
         rows = rows.filter(path__gt=after)
     if first is not None:
-        # Each answer knows the path ending its first screen: an index range per answer.
+        # Each answer knows the path ending its first screen. Given as constants, the bounds
+        # are one range scan of the (answer, path) index per answer; as a joined column
+        # PostgreSQL would read the whole threads and filter.
         assert first == COMMENTS_FIRST, "first_screen_path is kept for COMMENTS_FIRST"
-        rows = rows.filter(path__lte=F("answer__first_screen_path"))
+        bounds = Q()
+        for answer in answers:
+            bounds |= Q(answer_id=answer.pk, path__lte=answer.first_screen_path)
+        rows = rows.filter(bounds)
     rows = rows.order_by("answer_id", "path")
     return list(rows[:limit] if limit else rows)
 
@@ -176,11 +181,7 @@ def thread_for(
             .count()
         )
         thread.more_answers_after = None
-    comments = (
-        comments_of([a.pk for a in visible], first=None if full else COMMENTS_FIRST)
-        if visible
-        else []
-    )
+    comments = comments_of(visible, first=None if full else COMMENTS_FIRST) if visible else []
     attach_comments(visible, comments, membership, full=full)
     thread.answers = visible
     if after_answer is None and not full and visible:
@@ -188,17 +189,22 @@ def thread_for(
     return thread
 
 
+LATEST_ANSWERS = 10  # the most recently active answers the latest comments are sought in
+
+
 def latest_for(thread: Thread, visible: list[Answer]) -> list[Comment]:
-    """The newest comments this member may see, anywhere in the discussion: one query."""
-    rows = Comment.objects.filter(
-        answer__group=thread.group,
-        answer__question=thread.question,
-        deleted__isnull=True,
-    ).select_related("author")
+    """The newest comments this member may see, anywhere in the discussion: one query.
+
+    Sought among the most recently active answers (a comment bumps its answer's
+    last_activity), so the rows read stay bounded however long the discussion grows.
+    """
+    active = Answer.objects.filter(group=thread.group, question=thread.question)
+    if not thread.can_see_others:
+        active = active.filter(author_id=thread.membership.user_id)
+    active = active.order_by("-last_activity").values("pk")[:LATEST_ANSWERS]
+    rows = Comment.objects.filter(answer__in=active, deleted__isnull=True).select_related("author")
     if not thread.membership.is_facilitator:
         rows = rows.filter(Q(hidden__isnull=True) | Q(author_id=thread.membership.user_id))
-    if not thread.can_see_others:
-        rows = rows.filter(answer__author_id=thread.membership.user_id)
     latest = list(rows.order_by("-created", "-id")[:LATEST])
     for post in latest:
         post.excerpt = html.unescape(strip_tags(post.body_html))
@@ -207,7 +213,7 @@ def latest_for(thread: Thread, visible: list[Answer]) -> list[Comment]:
 
 def more_comments(answer: Answer, membership: Membership, after: str) -> list[Comment]:
     """The next comments of one answer's thread after the path ``after``."""
-    comments = comments_of([answer.pk], first=None, after=after, limit=COMMENTS_MORE + 1)
+    comments = comments_of([answer], first=None, after=after, limit=COMMENTS_MORE + 1)
     for comment in comments:
         show(comment, membership)
     return comments

@@ -106,9 +106,7 @@ def _one_answer(group, membership, answer: Answer) -> tuple[Thread, Answer]:
         membership,
         Discussion.objects.filter(group=group, question=answer.question).first(),
     )
-    attach_comments(
-        [answer], comments_of([answer.pk], first=COMMENTS_FIRST), membership, full=False
-    )
+    attach_comments([answer], comments_of([answer], first=COMMENTS_FIRST), membership, full=False)
     return thread, answer
 
 
@@ -120,6 +118,7 @@ def _answer_fragment(
     answer.refresh_from_db(
         fields=[
             "comment_count",
+            "first_screen_path",
             "body",
             "body_html",
             "edited",
@@ -266,7 +265,7 @@ def answer_thread(request: HttpRequest, slug: str, answer_id: int) -> HttpRespon
     group, membership = group_for_member(request, slug)
     answer = answer_for_member(group, membership, answer_id)
     thread, answer = _one_answer(group, membership, answer)
-    attach_comments([answer], comments_of([answer.pk], first=None), membership, full=True)
+    attach_comments([answer], comments_of([answer], first=None), membership, full=True)
     return render(
         request,
         "discussion/answer.html",
