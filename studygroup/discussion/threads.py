@@ -79,6 +79,11 @@ class Thread:
     more_answers_after: int | None = None  # the last answer shown, when more follow
     latest: list = field(default_factory=list)  # the newest visible comments, newest first
 
+    @classmethod
+    def around(cls, group: StudyGroup, question: Question, membership: Membership) -> "Thread":
+        """The thread's state (locked, answer-first) without its posts."""
+        return cls(group, question, membership, discussion_of(group, question, membership))
+
     @property
     def locked(self) -> bool:
         return bool(self.discussion and self.discussion.locked)
@@ -142,8 +147,7 @@ def thread_for(
     ``after_answer`` gives the next page of answers; ``full`` gives every answer with every
     comment (the printable thread, whose cost is what it shows).
     """
-    discussion = Discussion.objects.filter(group=group, question=question).first()
-    thread = Thread(group, question, membership, discussion)
+    thread = Thread.around(group, question, membership)
     user_id = membership.user_id
     answers = Answer.objects.filter(group=group, question=question).select_related("author")
     if after_answer is not None:

@@ -21,7 +21,7 @@ from studygroup.ratelimit import limited
 
 from . import services
 from .forms import AnswerForm, CommentForm, DiscussionForm, HideForm
-from .models import Answer, Comment, Discussion, Notification
+from .models import Answer, Comment, Notification
 from .threads import (
     COMMENTS_FIRST,
     COMMENTS_MORE,
@@ -100,12 +100,7 @@ def _answers_fragment(request, group, membership, question) -> HttpResponse:
 
 def _one_answer(group, membership, answer: Answer) -> tuple[Thread, Answer]:
     """The answer's first screen as this viewer sees it, and the thread state around it."""
-    thread = Thread(
-        group,
-        answer.question,
-        membership,
-        Discussion.objects.filter(group=group, question=answer.question).first(),
-    )
+    thread = Thread.around(group, answer.question, membership)
     attach_comments([answer], comments_of([answer], first=COMMENTS_FIRST), membership, full=False)
     return thread, answer
 
@@ -155,15 +150,12 @@ def _post_fragment(request, group, membership, post) -> HttpResponse:
 
 def _comment_fragment(request, group, membership, comment: Comment) -> HttpResponse:
     """One comment, as this viewer now sees it (after an edit, a delete, a hide)."""
-    comment = Comment.objects.select_related("author", "parent__author").get(pk=comment.pk)
+    comment = Comment.objects.select_related("author", "parent__author", "answer__question").get(
+        pk=comment.pk
+    )
     answer = comment.answer
     show(comment, membership)
-    thread = Thread(
-        group,
-        answer.question,
-        membership,
-        Discussion.objects.filter(group=group, question_id=answer.question_id).first(),
-    )
+    thread = Thread.around(group, answer.question, membership)
     return render(
         request,
         "discussion/question.html#comment",
@@ -291,12 +283,7 @@ def comments_more(request: HttpRequest, slug: str, answer_id: int) -> HttpRespon
     comments = more_comments(answer, membership, after)
     more = len(comments) > COMMENTS_MORE
     comments = comments[:COMMENTS_MORE]
-    thread = Thread(
-        group,
-        answer.question,
-        membership,
-        Discussion.objects.filter(group=group, question_id=answer.question_id).first(),
-    )
+    thread = Thread.around(group, answer.question, membership)
     answer.next_path = comments[-1].path if comments else after
     answer.more_comments = more
     return render(
