@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "studygroup.accounts",
     "studygroup.groups",
     "studygroup.discussion",
+    "studygroup.demo",
 ]
 
 MIDDLEWARE = [
