@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -24,10 +24,7 @@ class QuestionInline(admin.TabularInline):
     fields = ["position", "body"]
     extra = 0
     show_change_link = True
-    verbose_name_plural = "questions (the text's own; group-only ones are under Questions)"
-
-    def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).filter(group__isnull=True)
+    verbose_name_plural = "questions"
 
 
 class ReadingItemInline(admin.TabularInline):
@@ -50,9 +47,7 @@ class StudyTextAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(
                 chapter_count=Count("chapters", distinct=True),
-                question_count=Count(
-                    "questions", filter=Q(questions__group__isnull=True), distinct=True
-                ),
+                question_count=Count("questions", distinct=True),
             )
         )
 
@@ -148,12 +143,21 @@ class ParagraphAdmin(admin.ModelAdmin):
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["body", "position", "text", "group"]
-    list_filter = ["text", ("group", admin.EmptyFieldListFilter), "chapters"]
-    list_select_related = ["text", "group"]
-    raw_id_fields = ["group"]
+    """The text's questions. A group's own questions (no text) are the groups admin's."""
+
+    list_display = ["body", "position", "text"]
+    list_filter = ["text", "chapters"]
+    list_select_related = ["text"]
     search_fields = ["body"]
     filter_horizontal = ["chapters"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).filter(text__isnull=False)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "text":
+            kwargs["required"] = True
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(ReadingItem)

@@ -1,6 +1,7 @@
 """The curriculum: study texts, their chapters and paragraphs, questions and readings.
 
-This app imports nothing from the rest of the project; groups and discussion hang off it.
+This app imports nothing from the rest of the project and names none of its models; groups
+and discussion hang off it.
 Order is always explicit (chapter numbers, positions), never insertion order.
 """
 
@@ -117,58 +118,50 @@ class Paragraph(models.Model):
 
 class QuestionQuerySet(models.QuerySet["Question"]):
     def of_text(self, text: StudyText) -> "QuestionQuerySet":
-        """The text's own questions, without any group's."""
-        return self.filter(text=text, group__isnull=True).order_by("position")
-
-    def for_group(self, group: models.Model) -> "QuestionQuerySet":
-        """The questions a group discusses: the text's own, then the group's."""
-        return self.filter(
-            models.Q(group__isnull=True) | models.Q(group=group), text_id=group.text_id
-        ).order_by(models.F("group").asc(nulls_first=True), "position")
+        """The text's own questions, in the text's order."""
+        return self.filter(text=text).order_by("position")
 
 
 class Question(models.Model):
-    """A discussion question of a text, optionally tied to the chapters it concerns.
+    """A discussion question, optionally tied to the chapters it concerns.
 
-    Facilitators add group-only questions: those carry their group and show nowhere else.
+    The text's own questions have their text and their place in its list. A question that
+    readers of the text wrote for themselves has neither: the layer that keeps it (a study
+    group's own questions) knows whose it is, and the text never lists it.
     """
 
-    text = models.ForeignKey(StudyText, on_delete=models.CASCADE, related_name="questions")
-    # Named lazily: content imports nothing from the apps built on it.
-    group = models.ForeignKey(
-        "groups.StudyGroup",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="own_questions",
-        help_text="Set for a question that only this group discusses.",
+    text = models.ForeignKey(
+        StudyText, null=True, blank=True, on_delete=models.CASCADE, related_name="questions"
     )
-    position = models.PositiveIntegerField()
+    position = models.PositiveIntegerField(null=True, blank=True)
     body = models.TextField()
     chapters = models.ManyToManyField(Chapter, blank=True, related_name="questions")
 
     objects = QuestionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["text", "group", "position"]
+        ordering = ["text", "position", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["text", "position"],
-                condition=models.Q(group__isnull=True),
-                name="question_position_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["group", "position"],
-                condition=models.Q(group__isnull=False),
-                name="group_question_position_unique",
+            models.UniqueConstraint(fields=["text", "position"], name="question_position_unique"),
+            models.CheckConstraint(
+                condition=models.Q(text__isnull=True, position__isnull=True)
+                | models.Q(text__isnull=False, position__isnull=False),
+                name="question_of_text_has_position",
             ),
         ]
 
     def __str__(self) -> str:
         return self.body
 
+    @property
+    def of_text(self) -> bool:
+        """One of the text's own questions (not one its readers added)."""
+        return self.text_id is not None
+
     def clean(self) -> None:
         self.body = " ".join(self.body.split())  # one question, one line
+        if self.text_id is not None and self.position is None:
+            raise ValidationError({"position": "Give the question its place in the text's list."})
 
 
 class ReadingItem(models.Model):

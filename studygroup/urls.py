@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from studygroup.core import views
 
 urlpatterns = [
     path("", include("content.urls")),
     path("", include("studygroup.groups.urls")),
     path("", include("studygroup.discussion.urls")),
+    path("", include("studygroup.notifications.urls")),
     path("accounts/", include("studygroup.accounts.urls")),
+    path("", include("studygroup.owndata.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -10,8 +10,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("profile/calendar/reset/", views.calendar_reset, name="calendar_reset"),
-    path("profile/export/", views.export, name="export"),
-    path("profile/delete/", views.delete_account, name="delete"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(

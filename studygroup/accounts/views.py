@@ -1,28 +1,17 @@
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_POST
 
+from studygroup.core.http import safe_next
 from studygroup.ratelimit import limited
 
-from . import services
-from .forms import DeleteAccountForm, ProfileForm, SignupForm, ThrottledLoginForm
+from .forms import ProfileForm, SignupForm, ThrottledLoginForm
 from .models import new_calendar_token
-
-
-def safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -75,36 +64,3 @@ def calendar_reset(request: HttpRequest) -> HttpResponse:
     request.user.save(update_fields=["calendar_token"])
     messages.success(request, "Your calendar has a new address; the old one no longer works.")
     return redirect("accounts:profile")
-
-
-@login_required
-@require_safe
-def export(request: HttpRequest) -> HttpResponse:
-    """Everything the member wrote, as JSON or Markdown, to keep."""
-    data = services.account_data(request.user)
-    stamp = data["exported"][:10]
-    if request.GET.get("format") == "md":
-        response = HttpResponse(
-            services.account_markdown(data), content_type="text/markdown; charset=utf-8"
-        )
-        name = f"studygroup-{request.user.username}-{stamp}.md"
-    else:
-        response = JsonResponse(data, encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2})
-        name = f"studygroup-{request.user.username}-{stamp}.json"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-@login_required
-def delete_account(request: HttpRequest) -> HttpResponse:
-    form = DeleteAccountForm(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.account_delete(user=request.user, erase_posts=form.cleaned_data["erase_posts"])
-        except services.AccountError as exc:
-            form.add_error(None, str(exc))
-        else:
-            logout(request)
-            messages.success(request, "Your account is deleted. Goodbye, and thank you.")
-            return redirect("content:home")
-    return render(request, "accounts/delete.html", {"form": form})

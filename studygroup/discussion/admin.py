@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import services
-from .models import Answer, Comment, Discussion, Notification
+from .models import Answer, Comment, Discussion
 
 
 class PostAdmin(admin.ModelAdmin):
@@ -48,11 +48,3 @@ class DiscussionAdmin(admin.ModelAdmin):
     list_filter = ["locked"]
     list_select_related = ["question", "group"]
     raw_id_fields = ["group", "question"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["text", "recipient", "kind", "created", "read"]
-    list_filter = ["kind"]
-    list_select_related = ["recipient"]
-    raw_id_fields = ["recipient", "group"]

@@ -1,8 +1,7 @@
-"""Answers to a group's questions, the comment threads under them, and notifications."""
+"""Answers to a group's questions and the comment threads under them."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -136,6 +135,10 @@ class Comment(Post):
     def __str__(self) -> str:
         return f"Comment by {self.author} on answer {self.answer_id}"
 
+    def get_absolute_url(self) -> str:
+        url = reverse("discussion:question", args=[self.answer.group.slug, self.answer.question_id])
+        return f"{url}#comment-{self.pk}"
+
     @property
     def indent(self) -> int:
         return min(self.depth, INDENT_LEVELS)
@@ -148,43 +151,3 @@ class Comment(Post):
         if parent.path.count(".") + 1 >= PATH_DEPTH:
             prefix = parent.path.rsplit(".", 1)[0]
         return f"{prefix}.{path_segment(pk)}"
-
-
-class NotificationQuerySet(models.QuerySet["Notification"]):
-    def unread(self) -> "NotificationQuerySet":
-        return self.filter(read__isnull=True)
-
-
-class Notification(models.Model):
-    class Kind(models.TextChoices):
-        REPLY = "reply", "Reply"
-        MENTION = "mention", "Mention"
-        MEETING = "meeting", "New meeting"
-        JOIN_REQUEST = "join_request", "Join request"
-        JOIN_ANSWER = "join_answer", "Join request answered"
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(max_length=20, choices=Kind)
-    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="+")
-    # What the bell says; never a post's text, which answer-first may hide from the reader.
-    text = models.CharField(max_length=300)
-    url = models.CharField(max_length=300)
-    created = models.DateTimeField(default=timezone.now)
-    read = models.DateTimeField(null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created", "-id"]
-        indexes = [
-            models.Index(
-                fields=["recipient", "created"],
-                condition=Q(read__isnull=True),
-                name="notification_unread",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.text

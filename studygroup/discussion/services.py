@@ -4,15 +4,11 @@ Each function runs in one transaction and enforces its rule here, whoever calls 
 views, the admin or a test. A refused write raises ``DiscussionError`` with the reason.
 """
 
-import re
 import uuid
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Count, F, Q, Subquery, Value
+from django.db.models import CharField, Count, F, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -20,7 +16,7 @@ from content.models import Question
 from studygroup.groups.audit import audit
 from studygroup.groups.models import AuditEvent, Membership, StudyGroup
 
-from . import markdown
+from . import events, markdown
 from .models import (
     FIRST_SCREEN_OPEN,
     MAX_ANSWER,
@@ -28,19 +24,12 @@ from .models import (
     Answer,
     Comment,
     Discussion,
-    Notification,
 )
 from .threads import COMMENTS_FIRST, answer_first_applies, discussion_of
-
-MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
 
 
 class DiscussionError(Exception):
     """A post the rules refuse; the message says why."""
-
-
-def _short(question: Question) -> str:
-    return question.body if len(question.body) <= 60 else question.body[:59].rstrip() + "…"
 
 
 def _clean_body(body: str, limit: int) -> str:
@@ -55,62 +44,13 @@ def _clean_body(body: str, limit: int) -> str:
 
 
 def _question_of(group: StudyGroup, question: Question) -> None:
-    if question.text_id != group.text_id or question.group_id not in (None, group.pk):
+    if not group.discusses(question):
         raise DiscussionError("That question is not discussed in this group.")
 
 
 def _not_locked(group: StudyGroup, question: Question) -> None:
     if Discussion.objects.filter(group=group, question=question, locked=True).exists():
         raise DiscussionError("This question is locked: no new posts.")
-
-
-def notify(
-    *, recipients: Iterable, kind: str, group: StudyGroup, text: str, url: str, actor=None
-) -> None:
-    """In-app notifications, and e-mail after the commit to those who want it."""
-    users = {u.pk: u for u in recipients if u is not None and u != actor}
-    Notification.objects.bulk_create(
-        Notification(recipient=user, kind=kind, group=group, text=text, url=url)
-        for user in users.values()
-    )
-    emails = [u.email for u in users.values() if u.email and u.email_notifications]
-    if emails:
-        subject = " ".join(f"[{group.name}] {text}".split())  # one header line, whatever names hold
-
-        def send() -> None:
-            for address in emails:
-                send_mail(
-                    subject,
-                    f"{text}\n\n{settings.SITE_URL}{url}\n\nTurn these e-mails off on "
-                    f"your profile: {settings.SITE_URL}/accounts/profile/",
-                    settings.DEFAULT_FROM_EMAIL,
-                    [address],
-                )
-
-        # robust: a mail server down must not turn a saved post into an error page.
-        transaction.on_commit(send, robust=True)
-
-
-def _mentioned(group: StudyGroup, body: str) -> list:
-    names = {name.rstrip(".") for name in MENTION_RE.findall(body)}
-    if not names:
-        return []
-    return list(get_user_model().objects.filter(username__in=names, memberships__group=group))
-
-
-def _notify_mentions(
-    post, group: StudyGroup, author, where: str, url: str, told: Iterable = ()
-) -> None:
-    """Members named as @username hear of it, unless already told of this post."""
-    mentioned = [user for user in _mentioned(group, post.body) if user not in told]
-    notify(
-        recipients=mentioned,
-        kind=Notification.Kind.MENTION,
-        group=group,
-        text=f"{author.name} mentioned you {where}",
-        url=url,
-        actor=author,
-    )
 
 
 @transaction.atomic
@@ -178,9 +118,7 @@ def answer_post(
             raise DiscussionError(
                 "You have answered this question already: edit your answer."
             ) from None
-    _notify_mentions(
-        answer, group, author, f"in an answer to “{_short(question)}”", answer.get_absolute_url()
-    )
+    events.answer_posted.send(sender=Answer, answer=answer, membership=membership)
     return answer
 
 
@@ -199,15 +137,10 @@ def post_edit(*, post: Answer | Comment, user, body: str) -> Answer | Comment:
     _not_locked(group, Question(pk=question_id))
     body = _clean_body(body, MAX_ANSWER if isinstance(post, Answer) else MAX_COMMENT)
     if body != post.body:
-        before = set(_mentioned(group, post.body))
+        before = post.body
         post.body, post.body_html, post.edited = body, markdown.render(body), timezone.now()
         post.save(update_fields=["body", "body_html", "edited"])
-        # Those newly @mentioned by the edit hear of it; those mentioned before already did.
-        answer = post if isinstance(post, Answer) else post.answer
-        anchor = f"answer-{post.pk}" if post is answer else f"comment-{post.pk}"
-        url = f"{answer.get_absolute_url().split('#')[0]}#{anchor}"
-        where = "in an answer" if post is answer else "in a comment"
-        _notify_mentions(post, group, user, where, url, told=before)
+        events.post_edited.send(sender=type(post), post=post, user=user, body_before=before)
     return post
 
 
@@ -283,22 +216,7 @@ def _comment_post(*, membership, answer, body, parent, token) -> Comment:
         comment_count=F("comment_count") + 1,
         first_screen_path=_first_screen_path(answer.pk),
     )
-    url = f"{answer.get_absolute_url().split('#')[0]}#comment-{comment.pk}"
-    replied_to = parent.author if parent else answer.author
-    if replied_to and not Membership.objects.filter(group=group, user=replied_to).exists():
-        replied_to = None  # they have left the group: nothing of it reaches them now
-    notify(
-        recipients=[replied_to],
-        kind=Notification.Kind.REPLY,
-        group=group,
-        text=f"{author.name} replied to your {'comment' if parent else 'answer'} on "
-        f"“{_short(question)}”",
-        url=url,
-        actor=author,
-    )
-    _notify_mentions(
-        comment, group, author, f"in a comment on “{_short(question)}”", url, told=[replied_to]
-    )
+    events.comment_posted.send(sender=Comment, comment=comment, membership=membership)
     return comment
 
 
@@ -403,10 +321,3 @@ def comments_repath(*, answer_ids: Iterable[int]) -> None:
             mine[COMMENTS_FIRST - 1] if len(mine) >= COMMENTS_FIRST else FIRST_SCREEN_OPEN
         )
     Answer.objects.bulk_update(answers, ["comment_count", "first_screen_path"], batch_size=2000)
-
-
-def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
-    unread = Notification.objects.unread().filter(recipient=user)
-    if ids is not None:
-        unread = unread.filter(Q(pk__in=list(ids)))
-    return unread.update(read=timezone.now())

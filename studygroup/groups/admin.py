@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent, JoinRequest, Meeting, Membership, StudyGroup
+from .models import AuditEvent, GroupQuestion, JoinRequest, Meeting, Membership, StudyGroup
 
 
 class MembershipInline(admin.TabularInline):
@@ -18,6 +18,17 @@ class StudyGroupAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "description"]
     readonly_fields = ["slug", "invite_code", "created"]
     inlines = [MembershipInline]
+
+
+@admin.register(GroupQuestion)
+class GroupQuestionAdmin(admin.ModelAdmin):
+    """A group's own questions: the words are the question's, edited through it."""
+
+    list_display = ["question", "group", "position"]
+    list_filter = ["group"]
+    list_select_related = ["question", "group"]
+    raw_id_fields = ["question", "group"]
+    search_fields = ["question__body", "group__name"]
 
 
 @admin.register(Meeting)

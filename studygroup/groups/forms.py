@@ -82,7 +82,7 @@ class MeetingForm(forms.Form):
         self.fields["readings"].queryset = ReadingItem.objects.filter(
             text_id=group.text_id
         ).order_by("level", "position")
-        self.fields["questions"].queryset = Question.objects.for_group(group)
+        self.fields["questions"].queryset = group.questions()
         self.fields["time"].help_text = f"In the group's time zone, {group.time_zone}."
 
     def clean(self):

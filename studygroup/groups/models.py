@@ -65,6 +65,52 @@ class StudyGroup(models.Model):
     def invite_path(self) -> str:
         return reverse("groups:join", args=[self.invite_code])
 
+    def questions(self) -> models.QuerySet[Question]:
+        """The questions the group discusses: its text's own, then its own, in order.
+
+        The one definition of "this question belongs to this group"; ``discusses`` says the
+        same of one question.
+        """
+        return Question.objects.filter(
+            Q(text_id=self.text_id) | Q(group_question__group=self)
+        ).order_by(*QUESTION_ORDER)
+
+    def discusses(self, question: Question) -> bool:
+        """Whether ``question`` is one of ``questions()``, without a query for the text's."""
+        if question.of_text:
+            return question.text_id == self.text_id
+        return GroupQuestion.objects.filter(question_id=question.pk, group=self).exists()
+
+
+# The text's questions in the text's order, then a group's own in the group's.
+QUESTION_ORDER = (models.F("text_id").asc(nulls_last=True), "position", "group_question__position")
+
+
+class GroupQuestion(models.Model):
+    """A question a group wrote for itself: it shows nowhere outside the group.
+
+    The question's words live with the text's questions (one table, so answers, meetings
+    and discussions point at any question the same way); this row says whose it is.
+    """
+
+    question = models.OneToOneField(
+        Question, primary_key=True, on_delete=models.CASCADE, related_name="group_question"
+    )
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="own_questions")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["group", "position"]
+        verbose_name = "group's own question"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "position"], name="group_question_position_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.question}"
+
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def facilitators(self) -> "MembershipQuerySet":
@@ -144,12 +190,7 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
         return self.prefetch_related(
             models.Prefetch("chapters", queryset=Chapter.objects.order_by("number")),
             models.Prefetch("readings", queryset=ReadingItem.objects.order_by("level", "position")),
-            models.Prefetch(
-                "questions",
-                queryset=Question.objects.order_by(
-                    models.F("group").asc(nulls_first=True), "position"
-                ),
-            ),
+            models.Prefetch("questions", queryset=Question.objects.order_by(*QUESTION_ORDER)),
         )
 
 
@@ -178,7 +219,7 @@ class Meeting(models.Model):
         return f"{self.group}: {self.local_start:%a %d %b %Y, %H:%M}"
 
     def get_absolute_url(self) -> str:
-        return reverse("groups:meeting", args=[self.group.slug, self.pk])
+        return reverse("discussion:meeting", args=[self.group.slug, self.pk])
 
     # Wall-clock times in the group's zone, naive on purpose: Django's |date filter would
     # turn an aware datetime back into the site's zone (UTC) before formatting it.
@@ -199,6 +240,16 @@ class Meeting(models.Model):
         return self.place or self.group.meeting_place
 
 
+class ReadingMarkQuerySet(models.QuerySet["ReadingMark"]):
+    def done(self) -> tuple[set[int], set[int]]:
+        """The ids of the chapters and of the readings ticked, in one query."""
+        chapters: set[int] = set()
+        readings: set[int] = set()
+        for chapter_id, reading_id in self.values_list("chapter_id", "reading_id"):
+            (chapters if chapter_id else readings).add(chapter_id or reading_id)
+        return chapters, readings
+
+
 class ReadingMark(models.Model):
     """A member's tick: this assigned chapter or reading is done. Nothing more is tracked."""
 
@@ -206,6 +257,8 @@ class ReadingMark(models.Model):
     chapter = models.ForeignKey(Chapter, null=True, blank=True, on_delete=models.CASCADE)
     reading = models.ForeignKey(ReadingItem, null=True, blank=True, on_delete=models.CASCADE)
     marked = models.DateTimeField(default=timezone.now)
+
+    objects = ReadingMarkQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -9,17 +9,16 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from content.models import Chapter, Question, ReadingItem, StudyText
-from studygroup.discussion.models import Notification
-from studygroup.discussion.services import notify
 
+from . import events
 from .audit import audit
 from .models import (
     AuditEvent,
+    GroupQuestion,
     JoinRequest,
     Meeting,
     Membership,
@@ -47,6 +46,15 @@ def group_create(*, user, text: StudyText, name: str, **fields) -> StudyGroup:
     group = StudyGroup.objects.create(text=text, name=name, slug=_unique_slug(name), **fields)
     Membership.objects.create(group=group, user=user, role=Membership.Role.FACILITATOR)
     return group
+
+
+@transaction.atomic
+def group_delete(*, group: StudyGroup, by=None) -> None:
+    """A group goes with everything in it: members, meetings, its own questions, posts."""
+    # A group's own questions are rows of the questions table: they go first, with their
+    # answers; deleting the group takes the rest.
+    Question.objects.filter(group_question__group=group).delete()
+    group.delete()
 
 
 @transaction.atomic
@@ -91,15 +99,7 @@ def group_join(*, user, code: str) -> Membership | JoinRequest:
         group=group, user=user, state=JoinRequest.State.PENDING
     )
     if created:
-        facilitators = Membership.objects.facilitators().filter(group=group).select_related("user")
-        notify(
-            recipients=[f.user for f in facilitators],
-            kind=Notification.Kind.JOIN_REQUEST,
-            group=group,
-            text=f"{user.name} asks to join",
-            url=reverse("groups:members", args=[group.slug]),
-            actor=user,
-        )
+        events.join_requested.send(sender=JoinRequest, join_request=pending)
     return pending
 
 
@@ -114,16 +114,6 @@ def request_decide(*, join_request: JoinRequest, by, approve: bool) -> JoinReque
     join_request.decided = timezone.now()
     join_request.save(update_fields=["state", "decided_by", "decided"])
     group = join_request.group
-    notify(
-        recipients=[join_request.user],
-        kind=Notification.Kind.JOIN_ANSWER,
-        group=group,
-        text="Your request to join was approved: welcome"
-        if approve
-        else "A facilitator declined your request to join",
-        url=group.get_absolute_url() if approve else reverse("groups:dashboard"),
-        actor=by,
-    )
     audit(
         group=group,
         actor=by,
@@ -132,10 +122,12 @@ def request_decide(*, join_request: JoinRequest, by, approve: bool) -> JoinReque
     )
     if approve:
         Membership.objects.get_or_create(group=group, user=join_request.user)
+    events.join_decided.send(sender=JoinRequest, join_request=join_request, approved=approve, by=by)
     return join_request
 
 
-def _keep_a_facilitator(membership: Membership) -> None:
+def keep_a_facilitator(membership: Membership) -> None:
+    """The rule: a group keeps a facilitator. Refuses to demote or remove its last one."""
     others = (
         Membership.objects.facilitators()
         .filter(group_id=membership.group_id)
@@ -151,7 +143,7 @@ def member_set_role(*, membership: Membership, role: str, by=None) -> Membership
     if role not in Membership.Role.values:
         raise GroupError("Unknown role.")
     if role == Membership.Role.MEMBER:
-        _keep_a_facilitator(membership)
+        keep_a_facilitator(membership)
     if membership.role != role:
         membership.role = role
         membership.save(update_fields=["role"])
@@ -167,7 +159,7 @@ def member_set_role(*, membership: Membership, role: str, by=None) -> Membership
 @transaction.atomic
 def member_remove(*, membership: Membership, by=None) -> None:
     """Remove a member (or leave, when ``by`` is the member): their ticks go with them."""
-    _keep_a_facilitator(membership)
+    keep_a_facilitator(membership)
     leaving = by is not None and by.pk == membership.user_id
     audit(
         group=membership.group,
@@ -184,7 +176,7 @@ def _assignments_of(group: StudyGroup, chapters, readings, questions) -> None:
         r.text_id != group.text_id for r in readings
     ):
         raise GroupError("Assign chapters and readings of the group's own text.")
-    if any(q.text_id != group.text_id or q.group_id not in (None, group.pk) for q in questions):
+    if not all(group.discusses(q) for q in questions):
         raise GroupError("Assign the text's questions or this group's own.")
 
 
@@ -223,15 +215,7 @@ def meeting_save(
     meeting.readings.set(readings)
     meeting.questions.set(questions)
     if created:
-        members = Membership.objects.filter(group=group).select_related("user")
-        notify(
-            recipients=[m.user for m in members],
-            kind=Notification.Kind.MEETING,
-            group=group,
-            text=f"New meeting on {meeting.local_start:%a %d %b, %H:%M}",
-            url=meeting.get_absolute_url(),
-            actor=by,
-        )
+        events.meeting_planned.send(sender=Meeting, meeting=meeting, by=by)
     return meeting
 
 
@@ -242,10 +226,9 @@ def group_question_add(
     """A question only this group discusses, after the text's own."""
     chapters = list(chapters)
     _assignments_of(group, chapters, [], [])
-    last = Question.objects.filter(group=group).aggregate(top=Max("position"))["top"] or 0
-    question = Question.objects.create(
-        text_id=group.text_id, group=group, position=last + 1, body=" ".join(body.split())
-    )
+    last = group.own_questions.aggregate(top=Max("position"))["top"] or 0
+    question = Question.objects.create(body=" ".join(body.split()))
+    GroupQuestion.objects.create(question=question, group=group, position=last + 1)
     question.chapters.set(chapters)
     return question
 

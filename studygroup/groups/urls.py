@@ -26,7 +26,6 @@ urlpatterns = [
         name="request_decide",
     ),
     path("groups/<slug:slug>/meetings/new/", views.meeting_create, name="meeting_create"),
-    path("groups/<slug:slug>/meetings/<int:meeting_id>/", views.meeting_detail, name="meeting"),
     path(
         "groups/<slug:slug>/meetings/<int:meeting_id>/edit/",
         views.meeting_edit,
@@ -38,6 +37,5 @@ urlpatterns = [
         name="meeting_delete",
     ),
     path("groups/<slug:slug>/marks/<str:kind>/<int:item_id>/", views.mark, name="mark"),
-    path("groups/<slug:slug>/progress/", views.progress_table, name="progress"),
     path("groups/<slug:slug>/questions/", views.question_add, name="questions"),
 ]

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,13 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from content.models import Chapter, Question, ReadingItem
+from content.models import Chapter, ReadingItem
 from studygroup import ratelimit
 from studygroup.accounts.forms import SignupForm, ThrottledLoginForm
-from studygroup.accounts.views import safe_next
-from studygroup.discussion.reports import answered_tables
+from studygroup.core.http import safe_next
 
-from . import calendar, progress, services
+from . import calendar, services
+from .access import group_for_facilitator, group_for_member
 from .forms import (
     DecisionForm,
     GroupForm,
@@ -31,35 +30,6 @@ from .forms import (
 from .models import JoinRequest, Meeting, Membership, ReadingMark, StudyGroup
 
 AUDIT_SHOWN = 50  # recent changes on the members page; admins see them all
-
-
-def group_for_member(request: HttpRequest, slug: str) -> tuple[StudyGroup, Membership]:
-    """The group and the viewer's membership; 404 to anyone outside it, as if it did not exist."""
-    membership = (
-        Membership.objects.select_related("group", "group__text")
-        .filter(group__slug=slug, user=request.user)
-        .first()
-    )
-    if membership is None:
-        raise Http404("No such group.")
-    membership.user = request.user  # the same row: no query to fetch it again
-    return membership.group, membership
-
-
-def group_for_facilitator(request: HttpRequest, slug: str) -> tuple[StudyGroup, Membership]:
-    group, membership = group_for_member(request, slug)
-    if not membership.is_facilitator:
-        raise PermissionDenied("Only the group's facilitators can do that.")
-    return group, membership
-
-
-def _marks(membership: Membership) -> tuple[set[int], set[int]]:
-    chapters, readings = set(), set()
-    for chapter_id, reading_id in ReadingMark.objects.filter(membership=membership).values_list(
-        "chapter_id", "reading_id"
-    ):
-        (chapters.add(chapter_id) if chapter_id else readings.add(reading_id))
-    return chapters, readings
 
 
 @login_required
@@ -79,11 +49,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     next_meeting: dict[int, Meeting] = {}
     for meeting in upcoming:
         next_meeting.setdefault(meeting.group_id, meeting)
-    marked_chapters, marked_readings = set(), set()
-    for chapter_id, reading_id in ReadingMark.objects.filter(
+    marked_chapters, marked_readings = ReadingMark.objects.filter(
         membership__user=request.user
-    ).values_list("chapter_id", "reading_id"):
-        marked_chapters.add(chapter_id) if chapter_id else marked_readings.add(reading_id)
+    ).done()
     facilitated = [m.group_id for m in memberships if m.is_facilitator]
     pending = (
         JoinRequest.objects.filter(group__in=facilitated, state=JoinRequest.State.PENDING)
@@ -141,7 +109,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     upcoming = [m for m in meetings if m.ends_at >= now]
     for meeting in meetings:
         meeting.group = group
-    marked_chapters, marked_readings = _marks(membership)
+    marked_chapters, marked_readings = ReadingMark.objects.filter(membership=membership).done()
     members = Membership.objects.filter(group=group).by_name()
     pending_count = (
         group.join_requests.filter(state=JoinRequest.State.PENDING).count()
@@ -409,27 +377,6 @@ def _meeting_form(request, group, membership, meeting: Meeting | None) -> HttpRe
 
 
 @login_required
-@require_safe
-def meeting_detail(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
-    group, membership = group_for_member(request, slug)
-    meeting = get_object_or_404(group.meetings.with_assignments(), pk=meeting_id)
-    meeting.group = group
-    marked_chapters, marked_readings = _marks(membership)
-    context = {
-        "group": group,
-        "membership": membership,
-        "meeting": meeting,
-        "marked_chapters": marked_chapters,
-        "marked_readings": marked_readings,
-    }
-    if membership.is_facilitator:
-        context["table"] = progress.table_for(group, [meeting])[0]
-        if meeting.questions.all():
-            context["answered"] = answered_tables(group, [meeting])[0]
-    return render(request, "groups/meeting.html", context)
-
-
-@login_required
 @require_POST
 def meeting_delete(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
@@ -454,7 +401,7 @@ def mark(request: HttpRequest, slug: str, kind: str, item_id: int) -> HttpRespon
     if request.htmx:
         return render(
             request,
-            "groups/meeting.html#mark",
+            "groups/group.html#mark",
             {
                 "group": group,
                 "kind": kind,
@@ -464,21 +411,6 @@ def mark(request: HttpRequest, slug: str, kind: str, item_id: int) -> HttpRespon
             },
         )
     return redirect(safe_next(request, group.get_absolute_url()))
-
-
-@login_required
-@require_safe
-def progress_table(request: HttpRequest, slug: str) -> HttpResponse:
-    group, membership = group_for_facilitator(request, slug)
-    meetings = list(group.meetings.with_assignments().order_by("-starts_at"))
-    tables = progress.table_for(group, meetings)
-    for table, answered in zip(tables, answered_tables(group, meetings), strict=True):
-        table.answered = answered if answered.columns else None
-    return render(
-        request,
-        "groups/progress.html",
-        {"group": group, "membership": membership, "tables": tables},
-    )
 
 
 @login_required
@@ -495,7 +427,7 @@ def question_add(request: HttpRequest, slug: str) -> HttpResponse:
         )
         messages.success(request, "The question is added; assign it to a meeting.")
         return redirect("groups:questions", group.slug)
-    questions = Question.objects.for_group(group).prefetch_related(
+    questions = group.questions().prefetch_related(
         Prefetch("chapters", queryset=Chapter.objects.order_by("number"))
     )
     return render(

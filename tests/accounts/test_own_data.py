@@ -31,7 +31,7 @@ def thread(group, membership, member, facilitator):
 
 
 def test_member_downloads_everything_they_wrote_as_json(thread, member):
-    response = logged_in(member).get(reverse("accounts:export"))
+    response = logged_in(member).get(reverse("owndata:export"))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="studygroup-max-')
     data = json.loads(response.content)
@@ -42,7 +42,7 @@ def test_member_downloads_everything_they_wrote_as_json(thread, member):
 
 
 def test_and_as_markdown(thread, member):
-    response = logged_in(member).get(reverse("accounts:export") + "?format=md")
+    response = logged_in(member).get(reverse("owndata:export") + "?format=md")
     text = response.content.decode()
     assert response["Content-Type"].startswith("text/markdown")
     assert "My *view*." in text and "Because of 1927." in text
@@ -52,7 +52,7 @@ def test_and_as_markdown(thread, member):
 def test_deleting_the_account_keeps_the_threads_shape(thread, group, member, facilitator):
     question, answer, comment, reply = thread
     client = logged_in(member)
-    response = client.post(reverse("accounts:delete"), {"password": PASSWORD})
+    response = client.post(reverse("owndata:delete"), {"password": PASSWORD})
     assert response.status_code == 302
     assert not User.objects.filter(username="max").exists()
     answer.refresh_from_db()
@@ -67,14 +67,14 @@ def test_deleting_the_account_keeps_the_threads_shape(thread, group, member, fac
 
 
 def test_deleting_can_erase_the_text_too(thread, member):
-    logged_in(member).post(reverse("accounts:delete"), {"password": PASSWORD, "erase_posts": "on"})
+    logged_in(member).post(reverse("owndata:delete"), {"password": PASSWORD, "erase_posts": "on"})
     assert not Answer.objects.exclude(body="").filter(author=None).exists()
     assert Comment.objects.filter(body="Because of 1927.").count() == 0
     assert Comment.objects.filter(body="Why so?").count() == 1  # others' posts stay
 
 
 def test_wrong_password_deletes_nothing(member):
-    response = logged_in(member).post(reverse("accounts:delete"), {"password": "guess"})
+    response = logged_in(member).post(reverse("owndata:delete"), {"password": "guess"})
     assert "That is not your password." in page(response)
     assert User.objects.filter(username="max").exists()
 
@@ -82,12 +82,12 @@ def test_wrong_password_deletes_nothing(member):
 def test_the_last_facilitator_of_a_group_with_members_must_hand_over_first(
     group, membership, facilitator
 ):
-    response = logged_in(facilitator).post(reverse("accounts:delete"), {"password": PASSWORD})
+    response = logged_in(facilitator).post(reverse("owndata:delete"), {"password": PASSWORD})
     assert "Make another member a facilitator of Tuesday Readers first." in page(response)
     assert User.objects.filter(username="fay").exists()
 
 
 def test_a_group_of_one_goes_with_its_only_member(outsider, shipped_text):
     solo = groups.group_create(user=outsider, text=shipped_text, name="Just me")
-    logged_in(outsider).post(reverse("accounts:delete"), {"password": PASSWORD})
+    logged_in(outsider).post(reverse("owndata:delete"), {"password": PASSWORD})
     assert not StudyGroup.objects.filter(pk=solo.pk).exists()

@@ -14,9 +14,10 @@ from playwright.sync_api import expect
 
 from content.models import Question
 from studygroup.discussion import services as discussion
-from studygroup.discussion.models import Answer, Comment, Notification
+from studygroup.discussion.models import Answer, Comment
 from studygroup.groups import services
 from studygroup.groups.models import Membership
+from studygroup.notifications.models import Notification
 from tests.browser.conftest import log_in, user
 
 PHONE = {"width": 390, "height": 844}
@@ -63,7 +64,7 @@ def clara(django_user_model, group):
 
 @pytest.fixture
 def question(group) -> Question:
-    return Question.objects.for_group(group).first()
+    return group.questions().first()
 
 
 @pytest.fixture

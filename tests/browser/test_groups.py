@@ -67,7 +67,7 @@ def meeting(group, meeting_day):
 
 
 def first_questions(group) -> list[Question]:
-    return list(Question.objects.for_group(group)[:2])
+    return list(group.questions()[:2])
 
 
 def invite_link(page, live_server, group) -> str:

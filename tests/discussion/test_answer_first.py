@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from studygroup.discussion import services
-from studygroup.discussion.models import Notification
+from studygroup.notifications.models import Notification
 from tests.discussion.conftest import HTMX, answer, comment, question_url, url
 from tests.groups.conftest import logged_in, page
 
@@ -116,7 +116,7 @@ def test_notifications_never_carry_the_text(answer_first, others_answered, membe
     [mention] = Notification.objects.filter(recipient=member)
     assert mention.kind == Notification.Kind.MENTION
     assert MIAS not in mention.text
-    html = page(logged_in(member).get(reverse("discussion:notifications")))
+    html = page(logged_in(member).get(reverse("notifications:inbox")))
     assert "Mia Member mentioned you in an answer" in html
     assert shows_nothing_of_theirs(html)
 

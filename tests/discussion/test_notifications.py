@@ -9,16 +9,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from studygroup.discussion.models import Notification
 from studygroup.groups import services as group_services
 from studygroup.groups.models import Membership
+from studygroup.notifications.models import Notification
 from tests.discussion.conftest import answer, comment, question_url, url
 from tests.groups.conftest import logged_in, page
 
 pytestmark = pytest.mark.django_db
 
-NOTIFICATIONS = reverse("discussion:notifications")
-READ = reverse("discussion:notifications_read")
+NOTIFICATIONS = reverse("notifications:inbox")
+READ = reverse("notifications:read")
 
 
 def notified(user, kind=None) -> list[Notification]:

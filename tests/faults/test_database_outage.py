@@ -83,7 +83,7 @@ max_ = User.objects.create_user(
 text = StudyText.objects.get(slug="russian-revolution-part-2")
 group = group_create(user=fay, text=text, name="Outage drill")
 Membership.objects.create(group=group, user=max_)
-questions = list(Question.objects.for_group(group).values_list("pk", flat=True))
+questions = list(group.questions().values_list("pk", flat=True))
 print(json.dumps({"slug": group.slug, "questions": questions}))
 """
 
@@ -711,15 +711,15 @@ def test_nothing_is_half_written(drill: Drill, faults_db):
         faults_db,
         "SELECT c.id, count(n.id) FROM discussion_comment c "
         "JOIN discussion_answer a ON a.id = c.answer_id "
-        "LEFT JOIN discussion_notification n ON n.recipient_id = a.author_id "
+        "LEFT JOIN notifications_notification n ON n.recipient_id = a.author_id "
         "AND n.kind = 'reply' AND substring(n.url from '#comment-(\\d+)$')::bigint = c.id "
         "WHERE c.author_id <> a.author_id GROUP BY c.id HAVING count(n.id) <> 1",
     )
     assert not notified, f"(comment, reply notifications) not exactly one: {notified}"
     dangling = _rows(
         faults_db,
-        "SELECT n.id, n.url FROM discussion_notification n WHERE n.kind = 'reply' AND NOT EXISTS "
-        "(SELECT 1 FROM discussion_comment c "
+        "SELECT n.id, n.url FROM notifications_notification n WHERE n.kind = 'reply' "
+        "AND NOT EXISTS (SELECT 1 FROM discussion_comment c "
         "WHERE c.id = substring(n.url from '#comment-(\\d+)$')::bigint)",
     )
     assert not dangling, f"reply notifications without their comment: {dangling}"

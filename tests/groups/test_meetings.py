@@ -206,7 +206,9 @@ def test_facilitator_cancels_a_meeting(group, facilitator, meeting):
 def test_another_groups_meeting_is_not_found(group, facilitator, group_b):
     theirs = group_b.meetings.get()
     client = logged_in(facilitator)
-    assert client.get(reverse("groups:meeting", args=[group.slug, theirs.pk])).status_code == 404
+    assert (
+        client.get(reverse("discussion:meeting", args=[group.slug, theirs.pk])).status_code == 404
+    )
     assert (
         client.post(reverse("groups:meeting_delete", args=[group.slug, theirs.pk])).status_code
         == 404
@@ -228,9 +230,9 @@ def test_group_only_question_stays_in_its_group(
     )
     assert "The question is added; assign it to a meeting." in page(response)
     assert QUESTION in page(response)
-    question = Question.objects.get(group=group)
+    question = Question.objects.get(group_question__group=group)
     assert question.body == QUESTION
-    assert question.text == group.text
+    assert not question.of_text  # the text does not list it
 
     assert QUESTION in page(fay.get(reverse("groups:meeting_create", args=[group.slug])))
     theirs = logged_in(outsider).get(reverse("groups:meeting_create", args=[group_b.slug]))
@@ -242,7 +244,7 @@ def test_group_only_question_stays_in_its_group(
     text_import(slug=group.text.slug, data=seed_bytes)
     question.refresh_from_db()
     assert question.body == QUESTION
-    assert question.group == group
+    assert question.group_question.group == group and not question.of_text
     assert list(question.chapters.all()) == [chapter(group, 16)]
     assert question in meeting.questions.all()
     assert len(text_questions(group)) == 6
@@ -254,7 +256,7 @@ def test_an_empty_question_is_refused(group, facilitator):
     )
     assert response.status_code == 200
     assert "This field is required." in page(response)
-    assert not Question.objects.filter(group=group).exists()
+    assert not Question.objects.filter(group_question__group=group).exists()
 
 
 def test_meeting_lists_the_texts_questions_before_the_groups(group, member, membership):

@@ -149,7 +149,7 @@ TABLE = [
     ),
     Row("groups:meeting_create", "get", (LOGIN, 404, 403, 200)),
     Row("groups:meeting_create", "post", (LOGIN, 404, 403, 200)),  # empty: form errors
-    Row("groups:meeting", "get", (LOGIN, 404, 200, 200), meeting_id),
+    Row("discussion:meeting", "get", (LOGIN, 404, 200, 200), meeting_id),
     Row("groups:meeting_edit", "get", (LOGIN, 404, 403, 200), meeting_id),
     Row("groups:meeting_edit", "post", (LOGIN, 404, 403, 200), meeting_id),
     Row("groups:meeting_delete", "post", (LOGIN, 404, 403, 302), meeting_id),
@@ -168,16 +168,16 @@ TABLE = [
         {"done": "on"},
         label="-reading",
     ),
-    Row("groups:progress", "get", (LOGIN, 404, 403, 200)),
+    Row("discussion:progress", "get", (LOGIN, 404, 403, 200)),
     Row("groups:questions", "get", (LOGIN, 404, 200, 200)),
     Row("groups:questions", "post", (LOGIN, 404, 403, 200)),  # empty: form errors
     Row("accounts:profile", "get", (LOGIN, 200, 200, 200), nothing),
     Row("accounts:profile", "post", (LOGIN, 200, 200, 200), nothing),  # empty: form errors
     Row("accounts:calendar_reset", "post", (LOGIN, 302, 302, 302), nothing),
     Row("accounts:password_change", "get", (LOGIN, 200, 200, 200), nothing),
-    Row("accounts:export", "get", (LOGIN, 200, 200, 200), nothing),
-    Row("accounts:delete", "get", (LOGIN, 200, 200, 200), nothing),
-    Row("accounts:delete", "post", (LOGIN, 200, 200, 200), nothing),  # empty: form errors
+    Row("owndata:export", "get", (LOGIN, 200, 200, 200), nothing),
+    Row("owndata:delete", "get", (LOGIN, 200, 200, 200), nothing),
+    Row("owndata:delete", "post", (LOGIN, 200, 200, 200), nothing),  # empty: form errors
     Row("accounts:logout", "post", (302, 302, 302, 302), nothing),
     Row("discussion:question", "get", (LOGIN, 404, 200, 200), question_id),
     Row("discussion:question_all", "get", (LOGIN, 404, 200, 200), question_id),
@@ -212,8 +212,8 @@ TABLE = [
     Row("discussion:comment_delete", "post", (LOGIN, 404, 302, 302), own_comment),
     Row("discussion:comment_moderate", "post", (LOGIN, 404, 403, 302), members_comment, HIDE),
     # Notifications are each user's own, not a group's: anyone signed in has a list.
-    Row("discussion:notifications", "get", (LOGIN, 200, 200, 200), nothing),
-    Row("discussion:notifications_read", "post", (LOGIN, 302, 302, 302), nothing),
+    Row("notifications:inbox", "get", (LOGIN, 200, 200, 200), nothing),
+    Row("notifications:read", "post", (LOGIN, 302, 302, 302), nothing),
 ]
 
 # Pages anyone may open, signed in or not: Django's own auth flow.
@@ -309,14 +309,14 @@ def test_writes_refuse_get(cast, name):
     [
         ("groups:dashboard", nothing),
         ("groups:group", lambda c, u: [c.group.slug]),
-        ("groups:meeting", meeting_id),
-        ("groups:progress", lambda c, u: [c.group.slug]),
+        ("discussion:meeting", meeting_id),
+        ("discussion:progress", lambda c, u: [c.group.slug]),
         ("groups:calendar", own_token),
         ("discussion:question", question_id),
         ("discussion:question_all", question_id),
         ("discussion:answer", members_answer),
         ("discussion:comments_more", members_answer),
-        ("discussion:notifications", nothing),
+        ("notifications:inbox", nothing),
     ],
 )
 def test_pages_refuse_post(cast, name, args):

@@ -83,7 +83,7 @@ def test_htmx_untick_returns_an_unpressed_button(group, member, membership):
 
 def test_progress_page_shows_the_tick(group, facilitator, member, membership, meeting):
     logged_in(member).post(mark_url(group, "chapter", chapter(group, 15)), {"done": "on"})
-    response = logged_in(facilitator).get(reverse("groups:progress", args=[group.slug]))
+    response = logged_in(facilitator).get(reverse("discussion:progress", args=[group.slug]))
     html = page(response)
     assert "Ch. 15" in html and "Ch. 16" in html
     # Chapters 15 and 16, then the two readings: only chapter 15 is done.
@@ -114,13 +114,13 @@ def grow(group, members: int = 15, meetings: int = 10) -> None:
         )
 
 
-@pytest.mark.parametrize("url_name", ["groups:progress", "groups:meeting"])
+@pytest.mark.parametrize("url_name", ["discussion:progress", "discussion:meeting"])
 def test_progress_queries_do_not_grow(
     group, facilitator, member, membership, meeting, url_name, django_assert_num_queries
 ):
     client = logged_in(facilitator)
     logged_in(member).post(mark_url(group, "chapter", chapter(group, 15)), {"done": "on"})
-    args = [group.slug] if url_name == "groups:progress" else [group.slug, meeting.pk]
+    args = [group.slug] if url_name == "discussion:progress" else [group.slug, meeting.pk]
     url = reverse(url_name, args=args)
     small = count_queries(client, url)
     grow(group)

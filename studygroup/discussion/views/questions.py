@@ -6,7 +6,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,14 +14,15 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from content.models import Chapter, Question
+from studygroup.core.http import parse_id
+from studygroup.groups.access import group_for_facilitator, group_for_member
 from studygroup.groups.models import Membership, StudyGroup
-from studygroup.groups.views import group_for_facilitator, group_for_member
 from studygroup.ratelimit import limited
 
-from . import services
-from .forms import AnswerForm, CommentForm, DiscussionForm, HideForm
-from .models import Answer, Comment, Notification
-from .threads import (
+from .. import services
+from ..forms import AnswerForm, CommentForm, DiscussionForm, HideForm
+from ..models import Answer, Comment
+from ..threads import (
     COMMENTS_FIRST,
     COMMENTS_MORE,
     Thread,
@@ -35,16 +35,9 @@ from .threads import (
 )
 
 
-def parse_id(value: str) -> int:
-    """A database id from a form field; 404 for anything else (words, "²", 10**30)."""
-    if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
-        return int(value)
-    raise Http404("No such thing.")
-
-
 def question_for_group(group: StudyGroup, question_id: int) -> Question:
     """One of the group's questions (the text's own or its own); 404 for any other."""
-    return get_object_or_404(Question.objects.for_group(group), pk=question_id)
+    return get_object_or_404(group.questions(), pk=question_id)
 
 
 def answer_for_member(group: StudyGroup, membership: Membership, answer_id: int) -> Answer:
@@ -210,7 +203,7 @@ def _htmx_refusal(request, title: str, reason: str) -> HttpResponse:
 def question(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     q = get_object_or_404(
-        Question.objects.for_group(group).prefetch_related(
+        group.questions().prefetch_related(
             Prefetch("chapters", queryset=Chapter.objects.order_by("number"))
         ),
         pk=question_id,
@@ -497,24 +490,3 @@ def question_settings(request: HttpRequest, slug: str, question_id: int) -> Http
         )
         messages.success(request, "Saved.")
     return redirect(question_url(group, q.pk))
-
-
-@login_required
-@require_safe
-def notifications(request: HttpRequest) -> HttpResponse:
-    items = Notification.objects.filter(recipient=request.user).select_related("group")
-    page = Paginator(items, 30).get_page(request.GET.get("page"))
-    return render(request, "discussion/notifications.html", {"page": page})
-
-
-@login_required
-@require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
-    if "id" not in request.POST:
-        services.notifications_mark_read(user=request.user)
-        return redirect("discussion:notifications")
-    target = get_object_or_404(
-        Notification, recipient=request.user, pk=parse_id(request.POST["id"])
-    )
-    services.notifications_mark_read(user=request.user, ids=[target.pk])
-    return redirect(target.url)

@@ -3,10 +3,10 @@
 from django.db import transaction
 from django.utils import timezone
 
+from studygroup.accounts.models import User
 from studygroup.discussion.models import Answer, Comment
+from studygroup.groups import services as group_services
 from studygroup.groups.models import Membership, ReadingMark
-
-from .models import User
 
 
 class AccountError(Exception):
@@ -88,15 +88,14 @@ def account_delete(*, user: User, erase_posts: bool = False) -> None:
     unless ``erase_posts``: then their text goes too. A group is never left without a
     facilitator while it has other members; a group of one goes with its member."""
     stuck = []
-    for membership in Membership.objects.filter(
-        user=user, role=Membership.Role.FACILITATOR
-    ).select_related("group"):
-        group = membership.group
-        others = Membership.objects.filter(group=group).exclude(user=user)
-        if not others.exists():
-            group.delete()
-        elif not others.filter(role=Membership.Role.FACILITATOR).exists():
-            stuck.append(group.name)
+    for membership in Membership.objects.facilitators().filter(user=user).select_related("group"):
+        if not Membership.objects.filter(group_id=membership.group_id).exclude(user=user).exists():
+            group_services.group_delete(group=membership.group, by=user)
+            continue
+        try:
+            group_services.keep_a_facilitator(membership)
+        except group_services.GroupError:
+            stuck.append(membership.group.name)
     if stuck:
         raise AccountError(
             "Make another member a facilitator of " + ", ".join(sorted(stuck)) + " first."

@@ -1,0 +1,145 @@
+"""Who hears of what: one function per event, each the only place its rule lives.
+
+Connected to the events of groups and discussion in ``NotificationsConfig.ready``. The bell
+and the e-mail never carry a post's text (answer-first may hide it from the reader): they
+say who did what, and where.
+"""
+
+import re
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from studygroup.discussion import events as discussion_events
+from studygroup.discussion.models import Answer, Comment
+from studygroup.groups import events as group_events
+from studygroup.groups.models import JoinRequest, Meeting, Membership, StudyGroup
+
+from .models import Notification
+from .services import notify
+
+MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
+
+
+def connect() -> None:
+    group_events.join_requested.connect(join_requested, dispatch_uid="notify-join-requested")
+    group_events.join_decided.connect(join_decided, dispatch_uid="notify-join-decided")
+    group_events.meeting_planned.connect(meeting_planned, dispatch_uid="notify-meeting")
+    discussion_events.answer_posted.connect(answer_posted, dispatch_uid="notify-answer")
+    discussion_events.comment_posted.connect(comment_posted, dispatch_uid="notify-comment")
+    discussion_events.post_edited.connect(post_edited, dispatch_uid="notify-edit")
+
+
+def _short(body: str) -> str:
+    return body if len(body) <= 60 else body[:59].rstrip() + "…"
+
+
+def mentioned(group: StudyGroup, body: str) -> list:
+    """The group's members named as @username in ``body``."""
+    names = {name.rstrip(".") for name in MENTION_RE.findall(body)}
+    if not names:
+        return []
+    return list(get_user_model().objects.filter(username__in=names, memberships__group=group))
+
+
+def _tell_mentioned(
+    body: str, group: StudyGroup, author, where: str, url: str, told: Iterable = ()
+) -> None:
+    """Members named as @username hear of it, unless already told of this post."""
+    notify(
+        recipients=[user for user in mentioned(group, body) if user not in told],
+        kind=Notification.Kind.MENTION,
+        group=group,
+        text=f"{author.name} mentioned you {where}",
+        url=url,
+        actor=author,
+    )
+
+
+def join_requested(sender, *, join_request: JoinRequest, **_) -> None:
+    """The group's facilitators hear that someone waits for them."""
+    group = join_request.group
+    facilitators = Membership.objects.facilitators().filter(group=group).select_related("user")
+    notify(
+        recipients=[f.user for f in facilitators],
+        kind=Notification.Kind.JOIN_REQUEST,
+        group=group,
+        text=f"{join_request.user.name} asks to join",
+        url=reverse("groups:members", args=[group.slug]),
+        actor=join_request.user,
+    )
+
+
+def join_decided(sender, *, join_request: JoinRequest, approved: bool, by, **_) -> None:
+    group = join_request.group
+    notify(
+        recipients=[join_request.user],
+        kind=Notification.Kind.JOIN_ANSWER,
+        group=group,
+        text="Your request to join was approved: welcome"
+        if approved
+        else "A facilitator declined your request to join",
+        url=group.get_absolute_url() if approved else reverse("groups:dashboard"),
+        actor=by,
+    )
+
+
+def meeting_planned(sender, *, meeting: Meeting, by, **_) -> None:
+    """Every member hears of a new meeting."""
+    members = Membership.objects.filter(group_id=meeting.group_id).select_related("user")
+    notify(
+        recipients=[m.user for m in members],
+        kind=Notification.Kind.MEETING,
+        group=meeting.group,
+        text=f"New meeting on {meeting.local_start:%a %d %b, %H:%M}",
+        url=meeting.get_absolute_url(),
+        actor=by,
+    )
+
+
+def answer_posted(sender, *, answer: Answer, membership: Membership, **_) -> None:
+    _tell_mentioned(
+        answer.body,
+        membership.group,
+        membership.user,
+        f"in an answer to “{_short(answer.question.body)}”",
+        answer.get_absolute_url(),
+    )
+
+
+def comment_posted(sender, *, comment: Comment, membership: Membership, **_) -> None:
+    """The author of what was replied to hears of the reply (if still in the group); those
+    @mentioned hear of the mention."""
+    group, author = membership.group, membership.user
+    answer, parent = comment.answer, comment.parent
+    question = _short(answer.question.body)
+    replied_to = parent.author if parent else answer.author
+    if replied_to and not Membership.objects.filter(group=group, user=replied_to).exists():
+        replied_to = None  # they have left the group: nothing of it reaches them now
+    url = comment.get_absolute_url()
+    notify(
+        recipients=[replied_to],
+        kind=Notification.Kind.REPLY,
+        group=group,
+        text=f"{author.name} replied to your {'comment' if parent else 'answer'} on “{question}”",
+        url=url,
+        actor=author,
+    )
+    _tell_mentioned(
+        comment.body, group, author, f"in a comment on “{question}”", url, told=[replied_to]
+    )
+
+
+def post_edited(sender, *, post: Answer | Comment, user, body_before: str, **_) -> None:
+    """Those newly @mentioned by an edit hear of it; those mentioned before already did."""
+    is_answer = isinstance(post, Answer)
+    group = post.group if is_answer else post.answer.group
+    _tell_mentioned(
+        post.body,
+        group,
+        user,
+        "in an answer" if is_answer else "in a comment",
+        post.get_absolute_url(),
+        told=set(mentioned(group, body_before)),
+    )

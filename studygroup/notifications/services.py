@@ -1,0 +1,48 @@
+"""Writing to inboxes: one function puts a notification in front of people, one marks
+them read. E-mail goes after the commit, to those who asked for it."""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from studygroup.groups.models import StudyGroup
+
+from .models import Notification
+
+
+def notify(
+    *, recipients: Iterable, kind: str, group: StudyGroup, text: str, url: str, actor=None
+) -> None:
+    """In-app notifications, and e-mail after the commit to those who want it."""
+    users = {u.pk: u for u in recipients if u is not None and u != actor}
+    Notification.objects.bulk_create(
+        Notification(recipient=user, kind=kind, group=group, text=text, url=url)
+        for user in users.values()
+    )
+    emails = [u.email for u in users.values() if u.email and u.email_notifications]
+    if emails:
+        subject = " ".join(f"[{group.name}] {text}".split())  # one header line, whatever names hold
+
+        def send() -> None:
+            for address in emails:
+                send_mail(
+                    subject,
+                    f"{text}\n\n{settings.SITE_URL}{url}\n\nTurn these e-mails off on "
+                    f"your profile: {settings.SITE_URL}/accounts/profile/",
+                    settings.DEFAULT_FROM_EMAIL,
+                    [address],
+                )
+
+        # robust: a mail server down must not turn a saved post into an error page.
+        transaction.on_commit(send, robust=True)
+
+
+def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
+    unread = Notification.objects.unread().filter(recipient=user)
+    if ids is not None:
+        unread = unread.filter(Q(pk__in=list(ids)))
+    return unread.update(read=timezone.now())

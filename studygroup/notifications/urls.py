@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+urlpatterns = [
+    path("notifications/", views.inbox, name="inbox"),
+    path("notifications/read/", views.mark_read, name="read"),
+]
