@@ -23,4 +23,9 @@ class User(AbstractUser):
 
     @property
     def name(self) -> str:
-        return self.display_name or self.username
+        return self.name_of(self.display_name, self.username)
+
+    @staticmethod
+    def name_of(display_name: str, username: str) -> str:
+        """The name others see, from the two columns (for rows read without the model)."""
+        return display_name or username

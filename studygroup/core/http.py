@@ -1,7 +1,15 @@
-"""Reading requests safely: ids from forms and redirect targets from ``next``."""
+"""Reading requests safely: ids from forms and redirect targets from ``next``; the request
+type views take."""
 
 from django.http import Http404, HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as our views see it: django-htmx's middleware adds ``htmx``."""
+
+    htmx: HtmxDetails
 
 
 def parse_id(value: str) -> int:

@@ -1,7 +1,5 @@
 from django import forms
 
-from .models import MAX_ANSWER, MAX_COMMENT
-
 HELP = (
     "Markdown: *emphasis*, **strong**, [links](https://…), lists, > quotes, `code`. "
     "Mention a member with @username."
@@ -9,29 +7,20 @@ HELP = (
 
 
 def body_field(label: str, rows: int) -> forms.CharField:
-    # No max_length: the server says why a long post is refused, where a browser's limit
-    # would cut a paste short without a word.
+    # Neither required nor limited here: services.post_body checks both, with one message
+    # each; a browser's maxlength would cut a paste short without a word.
     return forms.CharField(
         label=label,
+        required=False,
+        strip=False,
         widget=forms.Textarea(attrs={"rows": rows}),
-        error_messages={"required": "Write something first: the post is empty."},
         help_text=HELP,
     )
 
 
 class PostForm(forms.Form):
-    limit = MAX_COMMENT
-    # Fresh in every form (templates/discussion: {% post_token %}); see Post.client_token.
+    # Fresh in every form; see Post.client_token.
     token = forms.UUIDField(required=False, widget=forms.HiddenInput)
-
-    def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
-        if len(body) > self.limit:
-            raise forms.ValidationError(
-                f"Keep it under {self.limit:,} characters (this has {len(body):,}); "
-                "shorten it and post again."
-            )
-        return body
 
 
 class CommentForm(PostForm):
@@ -39,7 +28,6 @@ class CommentForm(PostForm):
 
 
 class AnswerForm(PostForm):
-    limit = MAX_ANSWER
     body = body_field("Your answer", 6)
 
 

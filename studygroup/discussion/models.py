@@ -18,6 +18,7 @@ PATH_DEPTH = 32  # deeper replies sort as their parent's siblings (they still sa
 
 
 FIRST_SCREEN_OPEN = "~"  # sorts after any path: the whole (short) thread fits
+COMMENTS_FIRST = 10  # comments of each answer on the first screen (first_screen_path's bound)
 
 
 def path_segment(pk: int) -> str:
@@ -85,7 +86,7 @@ class Answer(Post):
     last_activity = models.DateTimeField(default=timezone.now)
     # Kept by comment_post, so a page can say "12 more comments" without counting them.
     comment_count = models.PositiveIntegerField(default=0)
-    # The path of the last comment on the first screen (threads.COMMENTS_FIRST in reading
+    # The path of the last comment on the first screen (COMMENTS_FIRST of them in reading
     # order), kept by comment_post; "~" (after every path) while the thread is shorter. The
     # first screen is then one index range per answer, however long the thread grows.
     first_screen_path = models.CharField(

@@ -4,6 +4,7 @@ Each function runs in one transaction and enforces its rule here, whoever calls 
 views, the admin or a test. A refused write raises ``DiscussionError`` with the reason.
 """
 
+import unicodedata
 import uuid
 from collections.abc import Iterable
 
@@ -13,11 +14,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from content.models import Question
+from studygroup.core.errors import NotAllowed
 from studygroup.groups.audit import audit
 from studygroup.groups.models import AuditEvent, Membership, StudyGroup
 
 from . import events, markdown
 from .models import (
+    COMMENTS_FIRST,
     FIRST_SCREEN_OPEN,
     MAX_ANSWER,
     MAX_COMMENT,
@@ -25,16 +28,21 @@ from .models import (
     Comment,
     Discussion,
 )
-from .threads import COMMENTS_FIRST, answer_first_applies, discussion_of
+from .rules import DiscussionError, forget_standing, standing
+
+__all__ = ["DiscussionError"]  # services raise it; views catch it from here
 
 
-class DiscussionError(Exception):
-    """A post the rules refuse; the message says why."""
+class NotAuthor(NotAllowed):
+    """Only a post's author may change or delete it."""
 
 
-def _clean_body(body: str, limit: int) -> str:
+# What a post may be: the one place its limits are checked, with the one message for each.
+def post_body(body: str, limit: int) -> str:
+    """The post as it will be stored; refused if empty (or only invisible characters) or
+    longer than ``limit``."""
     body = (body or "").strip()
-    if not body:
+    if not any(unicodedata.category(ch)[0] not in "ZC" for ch in body):
         raise DiscussionError("Write something first: the post is empty.")
     if len(body) > limit:
         raise DiscussionError(
@@ -48,11 +56,6 @@ def _question_of(group: StudyGroup, question: Question) -> None:
         raise DiscussionError("That question is not discussed in this group.")
 
 
-def _not_locked(group: StudyGroup, question: Question) -> None:
-    if Discussion.objects.filter(group=group, question=question, locked=True).exists():
-        raise DiscussionError("This question is locked: no new posts.")
-
-
 @transaction.atomic
 def answer_post(
     *, membership: Membership, question: Question, body: str, token: uuid.UUID | None = None
@@ -64,9 +67,9 @@ def answer_post(
     group, author = membership.group, membership.user
     if token and (sent := Answer.objects.filter(author=author, client_token=token).first()):
         return sent
-    body = _clean_body(body, MAX_ANSWER)
+    body = post_body(body, MAX_ANSWER)
     _question_of(group, question)
-    _not_locked(group, question)
+    standing(membership, question).check_may_post()
     existing = (
         Answer.objects.select_for_update()
         .filter(group=group, question=question, author=author)
@@ -118,24 +121,32 @@ def answer_post(
             raise DiscussionError(
                 "You have answered this question already: edit your answer."
             ) from None
+    forget_standing(membership, question)  # the member has answered now
     events.answer_posted.send(sender=Answer, answer=answer, membership=membership)
     return answer
 
 
-def _own(post, user) -> None:
+def check_author(post: Answer | Comment, user) -> None:
+    """The author check: only the post's author changes it, and not once it is deleted."""
     if post.author_id != user.pk:
-        raise PermissionError("Only its author can change a post.")
+        raise NotAuthor("Only its author can change a post.")
     if post.is_deleted:
         raise DiscussionError("That post was deleted.")
 
 
+def _locked(post: Answer | Comment) -> bool:
+    answer = post if isinstance(post, Answer) else post.answer
+    return Discussion.objects.filter(
+        group_id=answer.group_id, question_id=answer.question_id, locked=True
+    ).exists()
+
+
 @transaction.atomic
 def post_edit(*, post: Answer | Comment, user, body: str) -> Answer | Comment:
-    _own(post, user)
-    group = post.group if isinstance(post, Answer) else post.answer.group
-    question_id = post.question_id if isinstance(post, Answer) else post.answer.question_id
-    _not_locked(group, Question(pk=question_id))
-    body = _clean_body(body, MAX_ANSWER if isinstance(post, Answer) else MAX_COMMENT)
+    check_author(post, user)
+    if _locked(post):
+        raise DiscussionError("This question is locked: no new posts.")
+    body = post_body(body, MAX_ANSWER if isinstance(post, Answer) else MAX_COMMENT)
     if body != post.body:
         before = post.body
         post.body, post.body_html, post.edited = body, markdown.render(body), timezone.now()
@@ -147,7 +158,7 @@ def post_edit(*, post: Answer | Comment, user, body: str) -> Answer | Comment:
 @transaction.atomic
 def post_delete(*, post: Answer | Comment, user) -> Answer | Comment:
     """The text goes; the post stays as a placeholder so its replies keep their place."""
-    _own(post, user)
+    check_author(post, user)
     post.body, post.body_html, post.deleted = "", "", timezone.now()
     post.save(update_fields=["body", "body_html", "deleted"])
     return post
@@ -185,18 +196,8 @@ def _comment_post(*, membership, answer, body, parent, token) -> Comment:
     group, author = membership.group, membership.user
     if answer.group_id != group.pk or (parent and parent.answer_id != answer.pk):
         raise DiscussionError("That post is not in this group.")
-    body = _clean_body(body, MAX_COMMENT)
-    question = answer.question
-    discussion = discussion_of(group, question, membership)
-    if discussion and discussion.locked:
-        raise DiscussionError("This question is locked: no new posts.")
-    if (
-        answer_first_applies(group, question, membership, discussion)
-        and not Answer.objects.filter(
-            group=group, question=question, author=author, deleted__isnull=True
-        ).exists()
-    ):
-        raise DiscussionError("Post your own answer first; then you can join the discussion.")
+    body = post_body(body, MAX_COMMENT)
+    standing(membership, answer.question).check_may_comment()
     now = timezone.now()
     comment = Comment.objects.create(
         answer=answer,
@@ -273,8 +274,15 @@ def discussion_set(
             action=AuditEvent.Action.LOCK if locked else AuditEvent.Action.UNLOCK,
             detail=question.body[:200],
         )
-    if answer_first is not UNCHANGED:
+    if answer_first is not UNCHANGED and answer_first != discussion.answer_first:
         discussion.answer_first = answer_first
+        rule = {None: "as the group's setting", True: "on", False: "off"}[answer_first]
+        audit(
+            group=group,
+            actor=by,
+            action=AuditEvent.Action.ANSWER_FIRST,
+            detail=f"Answer first {rule}: {question.body[:160]}",
+        )
     discussion.save()
     return discussion
 

@@ -1,153 +1,298 @@
-"""Reading a question's discussion: who may see what, in a fixed handful of queries.
+"""Reading a question's discussion: what a member sees, in a fixed handful of queries.
 
 A page holds a screenful, however long the discussion: the first answers (the viewer's own
 first), each with the first comments of its thread in reading order. The rest comes on
 demand, a page at a time, by keyset (answer id, comment path), so no request's work grows
 with the size of the whole thread.
+
+What the templates read are the cards below: small frozen records with everything a post
+shows (its URLs, its time, what this viewer may do with it) worked out here, once. Who may
+see what is ``rules``' to say; this module asks it.
 """
 
-import html
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass, field, replace
+from html import unescape
 
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.safestring import SafeString, mark_safe
 
 from content.models import Question
+from studygroup.accounts.models import User
+from studygroup.core.times import Moment
 from studygroup.groups.models import Membership, StudyGroup
 
-from .models import Answer, Comment, Discussion
+from .models import INDENT_LEVELS, Answer, Comment
+from .rules import Standing, readable, shown, standing
 
 ANSWERS_PAGE = 10  # answers on a screen; "More answers" brings the next ones
-COMMENTS_FIRST = 10  # comments of each answer on the first screen
 COMMENTS_MORE = 50  # comments a "more" request brings
-LATEST = 5  # the newest posts listed at the top of the page
-
-UNFETCHED = object()
-
-
-def discussion_of(group: StudyGroup, question: Question, membership: Membership):
-    """The group's settings row for the question (or None), fetched once per request: the
-    membership object lives as long as the request does."""
-    memo = membership.__dict__.setdefault("_discussions", {})
-    if question.pk not in memo:
-        memo[question.pk] = Discussion.objects.filter(group=group, question=question).first()
-    return memo[question.pk]
+LATEST = 5  # the newest comments listed at the top of the page
+LATEST_ANSWERS = 10  # the most recently active answers those are sought in
+FORMER = "A former member"
 
 
-def answer_first_applies(
-    group: StudyGroup,
-    question: Question,
-    membership: Membership,
-    discussion: object = UNFETCHED,
-) -> bool:
-    """Whether this viewer must answer before seeing others' answers (never facilitators).
+@dataclass(frozen=True, slots=True)
+class CommentCard:
+    pk: int
+    indent: int
+    author: str
+    replying_to: str  # said for replies deeper than the indentation shows
+    when: Moment
+    edited: bool
+    body_html: SafeString | None  # None when this viewer may not read it
+    notice: str  # why the text is not shown, or that it is hidden
+    deleted: bool
+    hidden: bool
+    reply_url: str  # "" when replies are closed
+    edit_url: str  # "" unless the viewer wrote it and may still change it
+    delete_url: str
+    moderate_url: str  # "" unless the viewer is a facilitator
 
-    ``discussion`` is the group's row for the question if the caller has it (None: no row).
-    """
-    if membership.is_facilitator:
-        return False
-    if discussion is UNFETCHED:
-        discussion = discussion_of(group, question, membership)
-    if discussion is not None and discussion.answer_first is not None:
-        return discussion.answer_first
-    return group.answer_first
+
+@dataclass(frozen=True)
+class AnswerCard:
+    pk: int
+    author: str
+    mine: bool
+    when: Moment
+    edited: bool
+    body_html: SafeString | None
+    notice: str
+    deleted: bool
+    hidden: bool
+    url: str  # the answer with its whole thread
+    comments_url: str  # where comments on it are posted ("" when closed)
+    edit_url: str
+    delete_url: str
+    moderate_url: str
+    comments: list[CommentCard]
+    more_count: int  # comments after those shown (0: none, or not counted)
+    more_url: str  # the next page of comments, for htmx ("" when there is none)
+    just_posted: CommentCard | None = None  # the viewer's new comment, if not on screen
 
 
-def show(post, membership: Membership) -> None:
-    """Decide what this viewer sees of a post: its text, or a placeholder saying why not."""
-    post.notice = ""
-    post.shown = True
-    if post.is_deleted:
-        post.shown, post.notice = False, "Deleted by its author."
-    elif post.is_hidden:
-        if membership.is_facilitator or post.author_id == membership.user_id:
-            post.notice = f"Hidden by a facilitator: {post.hidden_reason}"
-        else:
-            post.shown, post.notice = False, "Hidden by a facilitator."
+@dataclass(frozen=True)
+class LatestCard:
+    author: str
+    when: Moment
+    excerpt: str
+    url: str
 
 
 @dataclass
-class Thread:
-    group: StudyGroup
-    question: Question
-    membership: Membership
-    discussion: Discussion | None
-    answers: list[Answer] = field(default_factory=list)
-    my_answer: Answer | None = None
-    hidden_count: int = 0  # answers held back by answer-first
-    more_answers_after: int | None = None  # the last answer shown, when more follow
-    latest: list = field(default_factory=list)  # the newest visible comments, newest first
+class ThreadPage:
+    """A question's discussion as one member sees it, a screen (or all of it) at a time."""
 
-    @classmethod
-    def around(cls, group: StudyGroup, question: Question, membership: Membership) -> "Thread":
-        """The thread's state (locked, answer-first) without its posts."""
-        return cls(group, question, membership, discussion_of(group, question, membership))
+    standing: Standing
+    answers: list[AnswerCard] = field(default_factory=list)
+    hidden_count: int = 0  # others' answers held back by answer-first
+    more_answers_url: str = ""
+    latest: list[LatestCard] = field(default_factory=list)
 
     @property
     def locked(self) -> bool:
-        return bool(self.discussion and self.discussion.locked)
-
-    @cached_property
-    def answer_first(self) -> bool:
-        return answer_first_applies(self.group, self.question, self.membership, self.discussion)
+        return self.standing.locked
 
     @property
     def can_see_others(self) -> bool:
-        return not self.answer_first or self.my_answer is not None
+        return self.standing.sees_others
+
+    @property
+    def my_answer(self) -> Answer | None:
+        return self.standing.my_answer
 
 
-def comments_of(
-    answers: list[Answer], *, first: int | None, after: str = "", limit: int | None = None
-) -> list[Comment]:
+# The columns a comment card needs, read as tuples: a long thread is hundreds of rows, and
+# model instances (three a row, with the authors) would cost more than the page's markup.
+COMMENT_COLUMNS = (
+    "pk",
+    "answer_id",
+    "depth",
+    "path",
+    "created",
+    "edited",
+    "deleted",
+    "hidden",
+    "hidden_reason",
+    "body_html",
+    "author_id",
+    "author__display_name",
+    "author__username",
+    "parent__author_id",
+    "parent__author__display_name",
+    "parent__author__username",
+)
+
+
+class Cards:
+    """Turns posts into cards for one viewer on one question; what is the same for every
+    card (the viewer, the group's slug, the clock, locked or not) is worked out once."""
+
+    def __init__(self, standing: Standing) -> None:
+        self.standing = standing
+        self.slug = standing.group.slug
+        self.viewer = standing.membership
+        self.facilitator = self.viewer.is_facilitator
+        self.open = not standing.locked
+        self.now = timezone.now()
+
+    def _url(self, name: str, pk: int) -> str:
+        return reverse(f"discussion:{name}", args=[self.slug, pk])
+
+    def comments_url(self, answer_id: int) -> str:
+        """Where comments on the answer are posted; "" while the question is locked."""
+        return self._url("comment_create", answer_id) if self.open else ""
+
+    def comment(self, row: tuple, comments_url: str) -> CommentCard:
+        (pk, _, depth, _, created, edited, deleted, hidden, reason, body_html, author_id) = row[:11]
+        see = shown(
+            deleted=deleted is not None,
+            hidden=hidden is not None,
+            hidden_reason=reason,
+            author_id=author_id,
+            viewer=self.viewer,
+        )
+        indent = min(depth, INDENT_LEVELS)
+        replying_to = ""
+        if depth > indent:
+            replying_to = User.name_of(row[14], row[15]) if row[13] else "a former member"
+        mine = author_id == self.viewer.user_id and deleted is None and self.open
+        live = deleted is None
+        return CommentCard(
+            pk=pk,
+            indent=indent,
+            author=User.name_of(row[11], row[12]) if author_id else FORMER,
+            replying_to=replying_to,
+            when=Moment.of(created, self.now),
+            edited=edited is not None and see.text,
+            body_html=mark_safe(body_html) if see.text else None,  # sanitised when saved
+            notice=see.notice,
+            deleted=not live,
+            hidden=hidden is not None,
+            reply_url=f"{comments_url}?parent={pk}" if comments_url and live else "",
+            edit_url=self._url("comment_edit", pk) if mine else "",
+            delete_url=self._url("comment_delete", pk) if mine else "",
+            moderate_url=self._url("comment_moderate", pk) if self.facilitator and live else "",
+        )
+
+    def answer(
+        self, answer: Answer, rows: list[tuple], *, more_count: int = 0, next_path: str = ""
+    ) -> AnswerCard:
+        see = shown(
+            deleted=answer.is_deleted,
+            hidden=answer.is_hidden,
+            hidden_reason=answer.hidden_reason,
+            author_id=answer.author_id,
+            viewer=self.viewer,
+        )
+        pk, live = answer.pk, not answer.is_deleted
+        mine = answer.author_id == self.viewer.user_id and live and self.open
+        comments_url = self.comments_url(pk)
+        more_url = ""
+        if next_path:
+            more_url = f"{self._url('comments_more', pk)}?after={next_path}"
+        return AnswerCard(
+            pk=pk,
+            author=answer.author.name if answer.author else FORMER,
+            mine=answer.author_id == self.viewer.user_id,
+            when=Moment.of(answer.created, self.now),
+            edited=answer.edited is not None and see.text,
+            body_html=mark_safe(answer.body_html) if see.text else None,
+            notice=see.notice,
+            deleted=not live,
+            hidden=answer.is_hidden,
+            url=self._url("answer", pk),
+            comments_url=comments_url,
+            edit_url=self._url("answer_edit", pk) if mine else "",
+            delete_url=self._url("answer_delete", pk) if mine else "",
+            moderate_url=self._url("answer_moderate", pk) if self.facilitator and live else "",
+            comments=[self.comment(row, comments_url) for row in rows],
+            more_count=more_count,
+            more_url=more_url,
+        )
+
+
+def comment_rows(
+    answers: list[Answer], *, first: bool = False, after: str = "", limit: int | None = None
+):
     """Comments of these answers in reading order, in one query: all of them, the first
-    ``first`` of each thread, or (for one answer) ``limit`` after the path ``after``."""
-    rows = Comment.objects.filter(answer_id__in=[a.pk for a in answers]).select_related(
-        "author", "parent__author"
-    )
+    screen of each thread, or (for one answer) ``limit`` after the path ``after``."""
+    rows = Comment.objects.filter(answer_id__in=[a.pk for a in answers])
     if after:
         rows = rows.filter(path__gt=after)
-    if first is not None:
+    if first:
         # Each answer knows the path ending its first screen. Given as constants, the bounds
         # are one range scan of the (answer, path) index per answer; as a joined column
         # PostgreSQL would read the whole threads and filter.
-        assert first == COMMENTS_FIRST, "first_screen_path is kept for COMMENTS_FIRST"
         bounds = Q()
         for answer in answers:
             bounds |= Q(answer_id=answer.pk, path__lte=answer.first_screen_path)
         rows = rows.filter(bounds)
-    rows = rows.order_by("answer_id", "path")
+    rows = rows.order_by("answer_id", "path").values_list(*COMMENT_COLUMNS)
     return list(rows[:limit] if limit else rows)
 
 
-def attach_comments(
-    answers: list[Answer], comments: list[Comment], membership, *, full: bool
-) -> None:
-    by_answer: dict[int, list[Comment]] = {a.pk: [] for a in answers}
-    for comment in comments:
-        show(comment, membership)
-        by_answer[comment.answer_id].append(comment)
-    for answer in answers:
-        show(answer, membership)
-        answer.thread = by_answer[answer.pk]
-        answer.more_comments = 0 if full else max(0, answer.comment_count - len(answer.thread))
-        answer.next_path = answer.thread[-1].path if answer.thread else ""
+def _by_answer(rows: list[tuple]) -> dict[int, list[tuple]]:
+    grouped: dict[int, list[tuple]] = {}
+    for row in rows:
+        grouped.setdefault(row[1], []).append(row)
+    return grouped
 
 
-def thread_for(
+def answer_card(
+    standing: Standing, answer: Answer, *, full: bool = False, just_posted: int | None = None
+) -> AnswerCard:
+    """One answer with the first screen of its thread (or all of it); a comment the viewer
+    just posted further down the thread shows under it, so its writer sees it in place."""
+    cards = Cards(standing)
+    rows = comment_rows([answer], first=not full)
+    more = 0 if full else max(0, answer.comment_count - len(rows))
+    card = cards.answer(answer, rows, more_count=more, next_path=rows[-1][3] if more else "")
+    if just_posted and all(c.pk != just_posted for c in card.comments):
+        extra = list(Comment.objects.filter(pk=just_posted).values_list(*COMMENT_COLUMNS))
+        if extra:
+            card = replace(card, just_posted=cards.comment(extra[0], card.comments_url))
+    return card
+
+
+def comment_card(standing: Standing, comment: Comment) -> CommentCard:
+    """One comment as this viewer now sees it (after an edit, a delete, a hide)."""
+    cards = Cards(standing)
+    row = Comment.objects.filter(pk=comment.pk).values_list(*COMMENT_COLUMNS).get()
+    return cards.comment(row, cards.comments_url(comment.answer_id))
+
+
+def more_comments(standing: Standing, answer: Answer, after: str) -> tuple[list[CommentCard], str]:
+    """The next comments of one answer's thread after the path ``after``, and the URL of the
+    page after them ("" at the end)."""
+    cards = Cards(standing)
+    rows = comment_rows([answer], after=after, limit=COMMENTS_MORE + 1)
+    comments_url = cards.comments_url(answer.pk)
+    more_url = ""
+    if len(rows) > COMMENTS_MORE:
+        rows = rows[:COMMENTS_MORE]
+        more_url = f"{cards._url('comments_more', answer.pk)}?after={rows[-1][3]}"
+    return [cards.comment(row, comments_url) for row in rows], more_url
+
+
+def thread_page(
     group: StudyGroup,
     question: Question,
     membership: Membership,
     *,
     after_answer: int | None = None,
     full: bool = False,
-) -> Thread:
+) -> ThreadPage:
     """What this member may see of a question's discussion, a screen at a time.
 
     ``after_answer`` gives the next page of answers; ``full`` gives every answer with every
     comment (the printable thread, whose cost is what it shows).
     """
-    thread = Thread.around(group, question, membership)
+    here = standing(membership, question)
+    page = ThreadPage(here)
     user_id = membership.user_id
     answers = Answer.objects.filter(group=group, question=question).select_related("author")
     if after_answer is not None:
@@ -164,60 +309,65 @@ def thread_for(
         )
     ).order_by("mine", "created", "id")
     rows = list(answers if full else answers[: ANSWERS_PAGE + 1])
+    more_after = None
     if not full and len(rows) > ANSWERS_PAGE:
         rows = rows[:ANSWERS_PAGE]
-        thread.more_answers_after = rows[-1].pk
+        more_after = rows[-1].pk
+    if after_answer is None:  # a first page holds the viewer's answer, if there is one
+        here.knows_my_answer(next((a for a in rows if a.author_id == user_id), None))
     for answer in rows:
         answer.group = group
-        if answer.author_id == user_id and not answer.is_deleted:
-            thread.my_answer = answer
-    if after_answer is not None and thread.answer_first:  # later pages leave it out
-        thread.my_answer = Answer.objects.filter(
-            group=group, question=question, author_id=user_id, deleted__isnull=True
-        ).first()
-    if thread.can_see_others:
-        visible = rows
-    else:
-        visible = [a for a in rows if a.author_id == user_id]
-        thread.hidden_count = (
+    visible = [a for a in rows if here.may_see(a)]
+    if not here.sees_others:
+        page.hidden_count = (
             Answer.objects.filter(group=group, question=question, deleted__isnull=True)
             .exclude(author_id=user_id)
             .count()
         )
-        thread.more_answers_after = None
-    comments = comments_of(visible, first=None if full else COMMENTS_FIRST) if visible else []
-    attach_comments(visible, comments, membership, full=full)
-    thread.answers = visible
+        more_after = None
+    if more_after is not None:
+        url = reverse("discussion:question", args=[group.slug, question.pk])
+        page.more_answers_url = f"{url}?after={more_after}"
+    cards = Cards(here)
+    threads = _by_answer(comment_rows(visible, first=not full)) if visible else {}
+    for answer in visible:
+        mine = threads.get(answer.pk, [])
+        more = 0 if full else max(0, answer.comment_count - len(mine))
+        next_path = mine[-1][3] if more else ""
+        page.answers.append(cards.answer(answer, mine, more_count=more, next_path=next_path))
     if after_answer is None and not full and visible:
-        thread.latest = latest_for(thread, visible)
-    return thread
+        page.latest = latest(here, cards)
+    return page
 
 
-LATEST_ANSWERS = 10  # the most recently active answers the latest comments are sought in
-
-
-def latest_for(thread: Thread, visible: list[Answer]) -> list[Comment]:
-    """The newest comments this member may see, anywhere in the discussion: one query.
+def latest(here: Standing, cards: Cards) -> list[LatestCard]:
+    """The newest comments this member may read, anywhere in the discussion: one query.
 
     Sought among the most recently active answers (a comment bumps its answer's
     last_activity), so the rows read stay bounded however long the discussion grows.
     """
-    active = Answer.objects.filter(group=thread.group, question=thread.question)
-    if not thread.can_see_others:
-        active = active.filter(author_id=thread.membership.user_id)
+    active = here.visible(Answer.objects.filter(group=here.group, question=here.question))
     active = active.order_by("-last_activity").values("pk")[:LATEST_ANSWERS]
-    rows = Comment.objects.filter(answer__in=active, deleted__isnull=True).select_related("author")
-    if not thread.membership.is_facilitator:
-        rows = rows.filter(Q(hidden__isnull=True) | Q(author_id=thread.membership.user_id))
-    latest = list(rows.order_by("-created", "-id")[:LATEST])
-    for post in latest:
-        post.excerpt = html.unescape(strip_tags(post.body_html))
-    return latest if len(latest) > 1 else []
-
-
-def more_comments(answer: Answer, membership: Membership, after: str) -> list[Comment]:
-    """The next comments of one answer's thread after the path ``after``."""
-    comments = comments_of([answer], first=None, after=after, limit=COMMENTS_MORE + 1)
-    for comment in comments:
-        show(comment, membership)
-    return comments
+    rows = (
+        Comment.objects.filter(readable(here.membership), answer__in=active)
+        .order_by("-created", "-id")
+        .values_list(
+            "pk",
+            "answer_id",
+            "created",
+            "body_html",
+            "author__display_name",
+            "author__username",
+            "author_id",
+        )[:LATEST]
+    )
+    found = [
+        LatestCard(
+            author=User.name_of(display, username) if author_id else FORMER,
+            when=Moment.of(created, cards.now),
+            excerpt=unescape(strip_tags(body_html)),
+            url=f"{cards._url('answer', answer_id)}#comment-{pk}",
+        )
+        for pk, answer_id, created, body_html, display, username, author_id in rows
+    ]
+    return found if len(found) > 1 else []

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from content.models import Chapter, Question, ReadingItem, StudyText
 
+from . import services
 from .models import StudyGroup
 
 
@@ -30,7 +31,8 @@ class GroupForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             # Answers and readings hang off the text: it is fixed once the group exists.
-            del self.fields["text"]
+            # How people join is the invite page's (one place to change it).
+            del self.fields["text"], self.fields["join_policy"]
         else:
             self.fields["text"].queryset = StudyText.objects.order_by("title")
             self.fields["text"].empty_label = None
@@ -91,10 +93,12 @@ class MeetingForm(forms.Form):
             starts = timezone.make_aware(
                 datetime.combine(cleaned["date"], cleaned["time"]), self.group.tz
             )
-            if starts <= timezone.now():
-                self.add_error("date", "The meeting must be in the future.")
-            cleaned["starts_at"] = starts
-            cleaned["ends_at"] = starts + timedelta(minutes=cleaned.get("duration") or 90)
+            ends = starts + timedelta(minutes=cleaned.get("duration") or 90)
+            try:
+                services.check_meeting_times(starts, ends)
+            except services.GroupError as exc:
+                self.add_error("date", str(exc))
+            cleaned["starts_at"], cleaned["ends_at"] = starts, ends
         return cleaned
 
     @classmethod

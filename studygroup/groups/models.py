@@ -284,7 +284,8 @@ class ReadingMark(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who changed what in a group, when: roles, removals, moderation, invite links."""
+    """Who changed what in a group, when: settings, roles, removals, meetings, moderation,
+    invite links. Every facilitator's (and admin's) change to a group writes one."""
 
     class Action(models.TextChoices):
         ROLE = "role", "Role changed"
@@ -298,6 +299,12 @@ class AuditEvent(models.Model):
         UNHIDE = "unhide", "Post shown again"
         LOCK = "lock", "Question locked"
         UNLOCK = "unlock", "Question unlocked"
+        ANSWER_FIRST = "answer_first", "Answer-first set for a question"
+        GROUP_EDIT = "group_edit", "Group settings changed"
+        MEETING_PLAN = "meeting_plan", "Meeting planned"
+        MEETING_EDIT = "meeting_edit", "Meeting changed"
+        MEETING_CANCEL = "meeting_cancel", "Meeting cancelled"
+        QUESTION_ADD = "question_add", "Group question added"
 
     group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(

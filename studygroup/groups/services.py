@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from content.models import Chapter, Question, ReadingItem, StudyText
+from studygroup.core.errors import Refused
 
 from . import events
 from .audit import audit
@@ -28,7 +29,7 @@ from .models import (
 )
 
 
-class GroupError(Exception):
+class GroupError(Refused):
     """A change the rules refuse; the message says why, to the person who asked."""
 
 
@@ -45,6 +46,29 @@ def group_create(*, user, text: StudyText, name: str, **fields) -> StudyGroup:
     """Create a group; its creator becomes its first facilitator."""
     group = StudyGroup.objects.create(text=text, name=name, slug=_unique_slug(name), **fields)
     Membership.objects.create(group=group, user=user, role=Membership.Role.FACILITATOR)
+    return group
+
+
+# What a facilitator may change on the group's settings page (the text is fixed once the
+# group exists: answers and readings hang off it; joining has its own page and service).
+EDITABLE = ("name", "description", "meeting_place", "time_zone", "answer_first")
+
+
+@transaction.atomic
+def group_update(*, group: StudyGroup, by, **fields) -> StudyGroup:
+    """Change the group's settings; the audit log says which."""
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise GroupError(f"Not a group setting: {', '.join(sorted(unknown))}.")
+    changed = [name for name, value in fields.items() if getattr(group, name) != value]
+    if not changed:
+        return group
+    for name in changed:
+        setattr(group, name, fields[name])
+    group.full_clean(exclude=["text", "slug", "invite_code"])
+    group.save(update_fields=changed)
+    labels = [str(StudyGroup._meta.get_field(name).verbose_name) for name in changed]
+    audit(group=group, actor=by, action=AuditEvent.Action.GROUP_EDIT, detail=", ".join(labels))
     return group
 
 
@@ -196,10 +220,7 @@ def meeting_save(
 ) -> Meeting:
     """Plan a meeting, or change one, with what to read and discuss for it."""
     chapters, readings, questions = list(chapters), list(readings), list(questions)
-    if starts_at <= timezone.now():
-        raise GroupError("A meeting is planned for the future: pick a later date.")
-    if ends_at <= starts_at:
-        raise GroupError("A meeting ends after it starts.")
+    check_meeting_times(starts_at, ends_at)
     _assignments_of(group, chapters, readings, questions)
     created = meeting is None
     if meeting is None:
@@ -214,14 +235,38 @@ def meeting_save(
     meeting.chapters.set(chapters)
     meeting.readings.set(readings)
     meeting.questions.set(questions)
+    audit(
+        group=group,
+        actor=by,
+        action=AuditEvent.Action.MEETING_PLAN if created else AuditEvent.Action.MEETING_EDIT,
+        detail=str(meeting),
+    )
     if created:
         events.meeting_planned.send(sender=Meeting, meeting=meeting, by=by)
     return meeting
 
 
+def check_meeting_times(starts_at: datetime, ends_at: datetime) -> None:
+    """The rule for a meeting's times (the form asks it too): later than now, and ending
+    after it starts."""
+    if starts_at <= timezone.now():
+        raise GroupError("A meeting is planned for the future: pick a later date.")
+    if ends_at <= starts_at:
+        raise GroupError("A meeting ends after it starts.")
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting: Meeting, by=None) -> None:
+    """Take a meeting off the schedule (its assignments go with it; the ticks stay)."""
+    audit(
+        group=meeting.group, actor=by, action=AuditEvent.Action.MEETING_CANCEL, detail=str(meeting)
+    )
+    meeting.delete()
+
+
 @transaction.atomic
 def group_question_add(
-    *, group: StudyGroup, body: str, chapters: Iterable[Chapter] = ()
+    *, group: StudyGroup, body: str, chapters: Iterable[Chapter] = (), by=None
 ) -> Question:
     """A question only this group discusses, after the text's own."""
     chapters = list(chapters)
@@ -230,6 +275,7 @@ def group_question_add(
     question = Question.objects.create(body=" ".join(body.split()))
     GroupQuestion.objects.create(question=question, group=group, position=last + 1)
     question.chapters.set(chapters)
+    audit(group=group, actor=by, action=AuditEvent.Action.QUESTION_ADD, detail=question.body)
     return question
 
 

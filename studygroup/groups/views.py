@@ -1,3 +1,4 @@
+import copy
 from datetime import timedelta
 
 from django.conf import settings
@@ -135,13 +136,18 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def group_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    group, _ = group_for_facilitator(request, slug)
-    form = GroupForm(request.POST or None, instance=group)
+    group, membership = group_for_facilitator(request, slug)
+    # A copy: validating the form writes into its instance, and the service compares.
+    form = GroupForm(request.POST or None, instance=copy.copy(group))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.group_update(group=group, by=request.user, **form.cleaned_data)
         messages.success(request, "The group is saved.")
         return redirect(group)
-    return render(request, "groups/group_form.html", {"form": form, "group": group})
+    return render(
+        request,
+        "groups/group_form.html",
+        {"form": form, "group": group, "membership": membership},
+    )
 
 
 @login_required
@@ -381,7 +387,8 @@ def _meeting_form(request, group, membership, meeting: Meeting | None) -> HttpRe
 def meeting_delete(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     meeting = get_object_or_404(Meeting, group=group, pk=meeting_id)
-    meeting.delete()
+    meeting.group = group
+    services.meeting_cancel(meeting=meeting, by=request.user)
     messages.success(request, "The meeting is cancelled.")
     return redirect(group)
 
@@ -423,7 +430,10 @@ def question_add(request: HttpRequest, slug: str) -> HttpResponse:
     form = GroupQuestionForm(request.POST or None, group=group)
     if request.method == "POST" and form.is_valid():
         services.group_question_add(
-            group=group, body=form.cleaned_data["body"], chapters=form.cleaned_data["chapters"]
+            group=group,
+            body=form.cleaned_data["body"],
+            chapters=form.cleaned_data["chapters"],
+            by=request.user,
         )
         messages.success(request, "The question is added; assign it to a meeting.")
         return redirect("groups:questions", group.slug)

@@ -128,8 +128,16 @@ def comment_saying(answer, text: str):
 
 
 def disclosure(scope, name: str):
-    """A <details> control's <summary>: "Comment on this answer", "Reply", "Hide"."""
+    """A <details> control's <summary>: "Comment on this answer"."""
     return scope.locator("summary").filter(has_text=re.compile(rf"^{re.escape(name)}\b"))
+
+
+def action(scope, name: str):
+    """A post's own control, a link that brings its form (in place, or as a page without
+    JavaScript): "Reply", "Edit", "Delete", "Hide", "Show again"."""
+    return scope.locator(".post-actions").first.get_by_role(
+        "link", name=re.compile(rf"^{re.escape(name)}\b")
+    )
 
 
 @contextmanager
@@ -163,7 +171,7 @@ def test_member_posts_a_markdown_answer_in_place(new_page, live_server, group, q
     expect(link).to_have_attribute("rel", re.compile(r"\bnofollow\b"))
     # One answer each: the form gives way to the answer's own Edit and Delete.
     expect(page.get_by_label("Your answer", exact=True)).to_have_count(0)
-    expect(disclosure(mine, "Edit")).to_be_visible()
+    expect(action(mine, "Edit")).to_be_visible()
     assert Answer.objects.get(author=anna).body == ANNAS_ANSWER
 
 
@@ -225,7 +233,7 @@ def test_notified_member_follows_the_bell_and_replies_to_the_reply(
     expect(boris_says).to_be_in_viewport()
 
     with in_place(page):
-        disclosure(boris_says, "Reply").click()
+        action(boris_says, "Reply").click()  # its form comes in place
         boris_says.get_by_label("Your reply", exact=True).fill(ANNAS_REPLY)
         boris_says.get_by_role("button", name="Reply", exact=True).click()
         thread = comments_on(annas)
@@ -261,12 +269,12 @@ def test_facilitator_hides_a_comment_and_the_thread_keeps_its_shape(
     open_question(page, live_server, group, question)
     boris_says = comment_saying(answer_by(page, ANNA), BORIS_COMMENT)
     with in_place(page):
-        disclosure(boris_says, "Hide").click()
+        action(boris_says, "Hide").click()
         boris_says.get_by_label("Reason (the author sees it)").fill(reason)
         boris_says.get_by_role("button", name="Hide the comment").click()
         hidden = comments_on(answer_by(page, ANNA)).first
         expect(hidden).to_contain_text(f"Hidden by a facilitator: {reason}")
-        expect(hidden.get_by_role("button", name="Show again")).to_be_visible()
+        expect(action(hidden, "Show again")).to_be_visible()
     expect(hidden).to_contain_text(BORIS_COMMENT)  # the facilitator still reads it
 
     # Anna, on reload: a placeholder where the comment was, her reply still under it.
@@ -309,10 +317,12 @@ def test_without_javascript_a_member_answers_and_replies(
     expect(annas).to_contain_text("The soviets held real power")
 
     boris_says = comment_saying(annas, BORIS_COMMENT)
-    disclosure(boris_says, "Reply").click()  # <details> opens without JavaScript
-    boris_says.get_by_label("Your reply", exact=True).fill("The Petrograd garrison, surely.")
+    with page.expect_navigation():  # without JavaScript the reply form is a page
+        action(boris_says, "Reply").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your reply")
+    page.get_by_label("Your reply", exact=True).fill("The Petrograd garrison, surely.")
     with page.expect_navigation():
-        boris_says.get_by_role("button", name="Reply", exact=True).click()
+        page.get_by_role("button", name="Reply", exact=True).click()
 
     reply = Comment.objects.get(author=clara)
     assert reply.parent == boris_comment
@@ -367,8 +377,8 @@ def test_refused_posts_say_why_in_place_and_keep_the_form(
         expect(
             clara_page.locator("#answer-form").get_by_text(
                 re.compile(
-                    rf"^Keep it under 10,000 characters \(this has {len(too_long):,}\); "
-                    r"shorten it and post again\.$"
+                    rf"The post is {len(too_long):,} characters long; the limit is 10,000\. "
+                    r"Shorten it\.$"
                 )
             )
         ).to_be_visible()
@@ -435,7 +445,7 @@ def test_hiding_without_a_reason_says_why_in_place(
     open_question(page, live_server, group, question)
     boris_says = comment_saying(answer_by(page, ANNA), BORIS_COMMENT)
     with in_place(page):
-        disclosure(boris_says, "Hide").click()
+        action(boris_says, "Hide").click()
         boris_says.get_by_label("Reason (the author sees it)").fill("   ")
         boris_says.get_by_role("button", name="Hide the comment").click()
         # The refusal is a 400 that htmx does not swap; the page says why in an alert.

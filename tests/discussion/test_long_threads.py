@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from studygroup.discussion import services
-from studygroup.discussion.models import Answer, Comment
-from studygroup.discussion.threads import ANSWERS_PAGE, COMMENTS_FIRST, COMMENTS_MORE
+from studygroup.discussion.models import COMMENTS_FIRST, Answer, Comment
+from studygroup.discussion.threads import ANSWERS_PAGE, COMMENTS_MORE
 from studygroup.groups.models import Membership
 from tests.conftest import make_user
 from tests.discussion.conftest import HTMX, answer, comment, comments_shown, question_url, url

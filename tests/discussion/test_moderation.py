@@ -64,7 +64,7 @@ def test_a_hidden_post_shows_its_author_why_and_the_others_a_placeholder(
     # The reply keeps its place, right under the hidden comment.
     shown = [(pk, indent) for pk, indent, _ in comments_shown(article(others, thread["answer"]))]
     assert shown == [(thread["comment"].pk, 0), (thread["reply"].pk, 1)]
-    assert "Mia&#x27;s reply stays." in others
+    assert "<p>Mia's reply stays.</p>" in others
 
     facilitators = page(fay.get(url))
     assert f"{TEXT} ({kind})." in facilitators

@@ -392,7 +392,7 @@ def test_an_overlong_post_is_refused_with_the_reason_and_kept(member, targets, n
     typed = "a" * (target.limit + 1)
     before = everything()
     response = logged_in(member).post(target.url, {"body": typed}, headers=HTMX if htmx else {})
-    assert_refused(response, target, htmx, says=f"{target.limit:,} characters", kept=typed)
+    assert_refused(response, target, htmx, says=f"the limit is {target.limit:,}", kept=typed)
     assert everything() == before
 
 

@@ -10,8 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studygroup.discussion import services
-from studygroup.discussion.models import Answer, Comment
-from studygroup.discussion.threads import COMMENTS_FIRST
+from studygroup.discussion.models import COMMENTS_FIRST, Answer, Comment
 from studygroup.groups.models import Membership
 from tests.conftest import make_user
 from tests.discussion.conftest import answer, article, comment, comments_shown, question_url

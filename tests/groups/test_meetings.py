@@ -125,7 +125,7 @@ NOT_A_CHOICE = "is not one of the available choices."
 BAD_INPUTS = {
     "past date": (
         lambda o: {"date": (timezone.now() - timedelta(days=1)).date().isoformat()},
-        "The meeting must be in the future.",
+        "A meeting is planned for the future: pick a later date.",
     ),
     "unknown chapter": (
         lambda o: {"chapters": [999999]},

@@ -198,6 +198,16 @@ TABLE = [
         question_id,
         {"locked": "on", "answer_first": "on"},
     ),
+    # Each form has a page of its own (GET), where a link leads without JavaScript.
+    Row("discussion:answer_create", "get", (LOGIN, 404, 302, 302), unanswered_id),
+    Row("discussion:question_settings", "get", (LOGIN, 404, 403, 302), question_id),
+    Row("discussion:answer_edit", "get", (LOGIN, 404, 200, 200), own_answer),
+    Row("discussion:answer_delete", "get", (LOGIN, 404, 200, 200), own_answer),
+    Row("discussion:comment_create", "get", (LOGIN, 404, 200, 200), members_answer),
+    Row("discussion:answer_moderate", "get", (LOGIN, 404, 403, 200), members_answer),
+    Row("discussion:comment_edit", "get", (LOGIN, 404, 200, 200), own_comment),
+    Row("discussion:comment_delete", "get", (LOGIN, 404, 200, 200), own_comment),
+    Row("discussion:comment_moderate", "get", (LOGIN, 404, 403, 200), members_comment),
     Row("discussion:answer_edit", "post", (LOGIN, 404, 302, 302), own_answer, {"body": "Edited."}),
     Row("discussion:answer_delete", "post", (LOGIN, 404, 302, 302), own_answer),
     Row(

@@ -1,71 +1,31 @@
 """A question's discussion in a group. Every write works as htmx (the page's partials swap in
-place) and as a plain form post that redirects back to the right spot."""
+place) and as a plain form that redirects back to the right spot; every form has a page of
+its own (GET), so a link works where JavaScript does not."""
 
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from content.models import Chapter, Question
-from studygroup.core.http import parse_id
+from content.models import Chapter
+from studygroup.core.http import HtmxHttpRequest, parse_id
 from studygroup.groups.access import group_for_facilitator, group_for_member
 from studygroup.groups.models import Membership, StudyGroup
 from studygroup.ratelimit import limited
 
-from .. import services
+from .. import services, threads
+from ..access import answer_for_member, comment_for_member, question_for_group
 from ..forms import AnswerForm, CommentForm, DiscussionForm, HideForm
 from ..models import Answer, Comment
-from ..threads import (
-    COMMENTS_FIRST,
-    COMMENTS_MORE,
-    Thread,
-    answer_first_applies,
-    attach_comments,
-    comments_of,
-    more_comments,
-    show,
-    thread_for,
-)
+from ..rules import standing
 
-
-def question_for_group(group: StudyGroup, question_id: int) -> Question:
-    """One of the group's questions (the text's own or its own); 404 for any other."""
-    return get_object_or_404(group.questions(), pk=question_id)
-
-
-def answer_for_member(group: StudyGroup, membership: Membership, answer_id: int) -> Answer:
-    """An answer of this group the member may see; 404 otherwise, answer-first included."""
-    answer = get_object_or_404(
-        Answer.objects.select_related("question", "author"), group=group, pk=answer_id
-    )
-    answer.group = group
-    if answer.author_id != membership.user_id and answer_first_applies(
-        group, answer.question, membership
-    ):
-        answered = Answer.objects.filter(
-            group=group,
-            question=answer.question,
-            author=membership.user,
-            deleted__isnull=True,
-        ).exists()
-        if not answered:
-            raise Http404("No such answer.")
-    return answer
-
-
-def comment_for_member(group: StudyGroup, membership: Membership, comment_id: int) -> Comment:
-    comment = get_object_or_404(
-        Comment.objects.select_related("answer", "author"), answer__group=group, pk=comment_id
-    )
-    comment.answer = answer_for_member(group, membership, comment.answer_id)
-    return comment
+FORM_OR_WRITE = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def question_url(group: StudyGroup, question_id: int, anchor: str = "") -> str:
@@ -73,134 +33,29 @@ def question_url(group: StudyGroup, question_id: int, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _page_context(group, membership, question) -> dict:
+def _anchor(post: Answer | Comment) -> str:
+    return f"answer-{post.pk}" if isinstance(post, Answer) else f"comment-{post.pk}"
+
+
+def _answer_of(post: Answer | Comment) -> Answer:
+    return post if isinstance(post, Answer) else post.answer
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _page_context(group: StudyGroup, membership: Membership, question, **thread) -> dict:
     return {
         "group": group,
         "membership": membership,
         "question": question,
-        "thread": thread_for(group, question, membership),
-        "answer_form": AnswerForm(initial={"token": uuid.uuid4()}),
+        "thread": threads.thread_page(group, question, membership, **thread),
     }
-
-
-def _answers_fragment(request, group, membership, question) -> HttpResponse:
-    return render(
-        request,
-        "discussion/question.html#answers",
-        _page_context(group, membership, question),
-    )
-
-
-def _one_answer(group, membership, answer: Answer) -> tuple[Thread, Answer]:
-    """The answer's first screen as this viewer sees it, and the thread state around it."""
-    thread = Thread.around(group, answer.question, membership)
-    attach_comments([answer], comments_of([answer], first=COMMENTS_FIRST), membership, full=False)
-    return thread, answer
-
-
-def _answer_fragment(
-    request, group, membership, answer: Answer, just_posted: Comment | None = None
-) -> HttpResponse:
-    """One answer with the first screen of its thread; a new comment further down the
-    thread shows under it, so its writer sees it in place."""
-    answer.refresh_from_db(
-        fields=[
-            "comment_count",
-            "first_screen_path",
-            "body",
-            "body_html",
-            "edited",
-            "deleted",
-            "hidden",
-            "hidden_reason",
-        ]
-    )
-    thread, answer = _one_answer(group, membership, answer)
-    if just_posted and all(c.pk != just_posted.pk for c in answer.thread):
-        just_posted = Comment.objects.select_related("author", "parent__author").get(
-            pk=just_posted.pk
-        )
-        show(just_posted, membership)
-        answer.just_posted = just_posted
-    return render(
-        request,
-        "discussion/question.html#answer",
-        {
-            "group": group,
-            "membership": membership,
-            "question": answer.question,
-            "thread": thread,
-            "answer": answer,
-        },
-    )
-
-
-def _post_fragment(request, group, membership, post) -> HttpResponse:
-    if isinstance(post, Comment):
-        return _comment_fragment(request, group, membership, post)
-    return _answer_fragment(request, group, membership, post)
-
-
-def _comment_fragment(request, group, membership, comment: Comment) -> HttpResponse:
-    """One comment, as this viewer now sees it (after an edit, a delete, a hide)."""
-    comment = Comment.objects.select_related("author", "parent__author", "answer__question").get(
-        pk=comment.pk
-    )
-    answer = comment.answer
-    show(comment, membership)
-    thread = Thread.around(group, answer.question, membership)
-    return render(
-        request,
-        "discussion/question.html#comment",
-        {
-            "group": group,
-            "membership": membership,
-            "thread": thread,
-            "answer": answer,
-            "comment": comment,
-        },
-    )
-
-
-def _refused(
-    request,
-    form,
-    *,
-    form_id: str,
-    title: str,
-    back: str,
-    target: str,
-    submit: str,
-    hidden: dict | None = None,
-) -> HttpResponse:
-    """A refused post keeps what was typed: in place with htmx, on a page of its own without."""
-    form.auto_id = f"{form_id}-%s"  # ids unique on the page, as the template's own forms
-    form.fields["body"].widget.attrs["autofocus"] = True
-    context = {
-        "submit": submit,
-        "form": form,
-        "form_id": form_id,
-        "action": request.path,
-        "title": title,
-        "back": back,
-        "target": target,
-        "hidden": hidden or {},
-    }
-    if request.htmx:
-        response = render(request, "discussion/post_form.html#form", context)
-        return reswap(retarget(response, f"#{form_id}"), "outerHTML")
-    return render(request, "discussion/post_form.html", context, status=400)
-
-
-def _htmx_refusal(request, title: str, reason: str) -> HttpResponse:
-    """Nothing to swap: the page shows the reason in an alert (static/js/site.js)."""
-    response = reswap(HttpResponse(), "none")
-    return trigger_client_event(response, "studygroup:refused", {"message": f"{title}: {reason}"})
 
 
 @login_required
 @require_safe
-def question(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+def question(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     q = get_object_or_404(
         group.questions().prefetch_related(
@@ -210,14 +65,14 @@ def question(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
     )
     after = request.GET.get("after")
     if after is not None:
-        thread = thread_for(group, q, membership, after_answer=parse_id(after))
-        context = {"group": group, "membership": membership, "question": q, "thread": thread}
+        context = _page_context(group, membership, q, after_answer=parse_id(after))
         if request.htmx:
             return render(request, "discussion/question.html#answers_page", context)
         return render(request, "discussion/question_page.html", context)
     context = _page_context(group, membership, q)
+    context["answer_form"] = AnswerForm(initial={"token": uuid.uuid4()})
     if membership.is_facilitator:
-        discussion = context["thread"].discussion
+        discussion = context["thread"].standing.discussion
         context["settings_form"] = DiscussionForm(
             initial={
                 "locked": bool(discussion and discussion.locked),
@@ -231,26 +86,22 @@ def question(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def question_all(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+def question_all(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpResponse:
     """Every answer with every comment, to read straight through or print."""
     group, membership = group_for_member(request, slug)
     q = question_for_group(group, question_id)
-    thread = thread_for(group, q, membership, full=True)
     return render(
-        request,
-        "discussion/question_all.html",
-        {"group": group, "membership": membership, "question": q, "thread": thread},
+        request, "discussion/question_all.html", _page_context(group, membership, q, full=True)
     )
 
 
 @login_required
 @require_safe
-def answer_thread(request: HttpRequest, slug: str, answer_id: int) -> HttpResponse:
+def answer_thread(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
     """One answer with its whole thread: where "more" links lead without JavaScript."""
     group, membership = group_for_member(request, slug)
     answer = answer_for_member(group, membership, answer_id)
-    thread, answer = _one_answer(group, membership, answer)
-    attach_comments([answer], comments_of([answer], first=None), membership, full=True)
+    here = standing(membership, answer.question)
     return render(
         request,
         "discussion/answer.html",
@@ -258,47 +109,138 @@ def answer_thread(request: HttpRequest, slug: str, answer_id: int) -> HttpRespon
             "group": group,
             "membership": membership,
             "question": answer.question,
-            "thread": thread,
-            "answer": answer,
+            "thread": threads.ThreadPage(here),
+            "answer": threads.answer_card(here, answer, full=True),
         },
     )
 
 
 @login_required
 @require_safe
-def comments_more(request: HttpRequest, slug: str, answer_id: int) -> HttpResponse:
+def comments_more(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
     """The next comments of an answer's thread, after the last one on screen (htmx)."""
     group, membership = group_for_member(request, slug)
     answer = answer_for_member(group, membership, answer_id)
-    after = request.GET.get("after", "")
     if not request.htmx:
         return redirect(reverse("discussion:answer", args=[group.slug, answer.pk]))
-    comments = more_comments(answer, membership, after)
-    more = len(comments) > COMMENTS_MORE
-    comments = comments[:COMMENTS_MORE]
-    thread = Thread.around(group, answer.question, membership)
-    answer.next_path = comments[-1].path if comments else after
-    answer.more_comments = more
+    comments, more_url = threads.more_comments(
+        standing(membership, answer.question), answer, request.GET.get("after", "")
+    )
     return render(
         request,
         "discussion/question.html#comments_page",
+        {"group": group, "membership": membership, "comments": comments, "more_url": more_url},
+    )
+
+
+def _answer_fragment(
+    request: HtmxHttpRequest, membership, answer: Answer, just_posted: int | None = None
+):
+    answer.refresh_from_db()
+    here = standing(membership, answer.question)
+    return render(
+        request,
+        "discussion/question.html#answer",
         {
-            "group": group,
+            "group": membership.group,
             "membership": membership,
-            "thread": thread,
-            "answer": answer,
-            "comments": comments,
+            "thread": threads.ThreadPage(here),
+            "answer": threads.answer_card(here, answer, just_posted=just_posted),
         },
     )
 
 
+def _comment_fragment(request: HtmxHttpRequest, membership, comment: Comment) -> HttpResponse:
+    """One comment, as this viewer now sees it (after an edit, a delete, a hide)."""
+    card = threads.comment_card(standing(membership, comment.answer.question), comment)
+    return render(
+        request,
+        "discussion/question.html#comment",
+        {"group": membership.group, "membership": membership, "comment": card},
+    )
+
+
+def _post_fragment(request: HtmxHttpRequest, membership, post: Answer | Comment) -> HttpResponse:
+    if isinstance(post, Comment):
+        return _comment_fragment(request, membership, post)
+    return _answer_fragment(request, membership, post)
+
+
+# ---------------------------------------------------------------- forms, pages and refusals
+
+
+def _form_page(
+    request,
+    form,
+    *,
+    form_id: str,
+    title: str,
+    back: str,
+    target: str,
+    submit: str,
+    hidden: dict | None = None,
+    context_post: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """A post's form: in place with htmx (a fetched reply form, or a refused post with what
+    was typed), on a page of its own without."""
+    form.auto_id = f"{form_id}-%s"  # ids unique on the page
+    form.fields["body"].widget.attrs["autofocus"] = True
+    context = {
+        "submit": submit,
+        "form": form,
+        "form_id": form_id,
+        "action": request.path,
+        "title": title,
+        "back": back,
+        "target": target,
+        "hidden": hidden or {},
+        "context_post": context_post,
+    }
+    if request.htmx:
+        response = render(request, "discussion/post_form.html#form", context)
+        if request.method == "POST":  # a refusal: the form it came from is replaced
+            response = reswap(retarget(response, f"#{form_id}"), "outerHTML")
+        return response
+    return render(request, "discussion/post_form.html", context, status=status)
+
+
+def _confirm_page(
+    request: HtmxHttpRequest, *, title: str, message: str, submit: str, back: str, hidden=None
+):
+    """Without JavaScript, a destructive click lands here first and asks."""
+    return render(
+        request,
+        "discussion/confirm.html",
+        {
+            "title": title,
+            "message": message,
+            "submit": submit,
+            "back": back,
+            "action": request.get_full_path(),
+            "hidden": hidden or {},
+        },
+    )
+
+
+def _htmx_refusal(request: HtmxHttpRequest, title: str, reason: str) -> HttpResponse:
+    """Nothing to swap: the page shows the reason in an alert (static/js/site.js)."""
+    response = reswap(HttpResponse(), "none")
+    return trigger_client_event(response, "studygroup:refused", {"message": f"{title}: {reason}"})
+
+
+# ---------------------------------------------------------------- answers
+
+
 @login_required
-@require_POST
-def answer_create(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+@FORM_OR_WRITE
+def answer_create(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
+    q = question_for_group(group, question_id)
+    if request.method != "POST":  # the form lives on the question's page
+        return redirect(question_url(group, q.pk, "answer-form"))
     if refused := limited(request, "post", str(request.user.pk)):
         return refused
-    q = question_for_group(group, question_id)
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
@@ -312,9 +254,16 @@ def answer_create(request: HttpRequest, slug: str, question_id: int) -> HttpResp
             form.add_error("body", str(exc))
         else:
             if request.htmx:
-                return _answers_fragment(request, group, membership, q)
+                return render(
+                    request,
+                    "discussion/question.html#answers",
+                    {
+                        **_page_context(group, membership, q),
+                        "answer_form": AnswerForm(initial={"token": uuid.uuid4()}),
+                    },
+                )
             return redirect(question_url(group, q.pk, f"answer-{answer.pk}"))
-    return _refused(
+    return _form_page(
         request,
         form,
         form_id="answer-form",
@@ -322,70 +271,69 @@ def answer_create(request: HttpRequest, slug: str, question_id: int) -> HttpResp
         back=question_url(group, q.pk),
         target="#answers",
         submit="Post your answer",
+        status=400,
     )
 
 
-@login_required
-@require_POST
-def answer_edit(request: HttpRequest, slug: str, answer_id: int) -> HttpResponse:
-    group, membership = group_for_member(request, slug)
-    answer = answer_for_member(group, membership, answer_id)
-    return _edit(request, group, membership, answer, AnswerForm, f"answer-{answer.pk}")
-
-
-@login_required
-@require_POST
-def comment_edit(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
-    group, membership = group_for_member(request, slug)
-    comment = comment_for_member(group, membership, comment_id)
-    return _edit(request, group, membership, comment, CommentForm, f"comment-{comment.pk}")
-
-
-def _edit(request, group, membership, post, form_class, anchor: str) -> HttpResponse:
-    if post.author_id != membership.user_id:
-        raise PermissionDenied("Only its author can edit a post.")
-    answer = post if isinstance(post, Answer) else post.answer
-    form = form_class(request.POST)
-    form_id = f"edit-{anchor}"
-    if form.is_valid():
-        try:
-            services.post_edit(post=post, user=request.user, body=form.cleaned_data["body"])
-        except services.DiscussionError as exc:
-            form.add_error("body", str(exc))
-        else:
-            if request.htmx:
-                return _post_fragment(request, group, membership, post)
-            return redirect(question_url(group, answer.question_id, anchor))
-    return _refused(
+def _edit(request: HtmxHttpRequest, membership, post: Answer | Comment, form_class) -> HttpResponse:
+    anchor = _anchor(post)
+    answer = _answer_of(post)
+    back = question_url(membership.group, answer.question_id, anchor)
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                services.post_edit(post=post, user=request.user, body=form.cleaned_data["body"])
+            except services.DiscussionError as exc:
+                form.add_error("body", str(exc))
+            else:
+                if request.htmx:
+                    return _post_fragment(request, membership, post)
+                return redirect(back)
+    else:
+        services.check_author(post, request.user)
+        form = form_class(initial={"body": post.body})
+    return _form_page(
         request,
         form,
-        form_id=form_id,
-        title="Edit your post",
-        back=question_url(group, answer.question_id, anchor),
+        form_id=f"edit-{anchor}",
+        title="Edit your answer" if post is answer else "Edit your comment",
+        back=back,
         target=f"#{anchor}",
         submit="Save",
+        status=400 if request.method == "POST" else 200,
     )
 
 
 @login_required
-@require_POST
-def answer_delete(request: HttpRequest, slug: str, answer_id: int) -> HttpResponse:
+@FORM_OR_WRITE
+def answer_edit(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
-    answer = answer_for_member(group, membership, answer_id)
-    return _delete(request, group, membership, answer, answer, f"answer-{answer.pk}")
+    return _edit(request, membership, answer_for_member(group, membership, answer_id), AnswerForm)
 
 
 @login_required
-@require_POST
-def comment_delete(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
+@FORM_OR_WRITE
+def comment_edit(request: HtmxHttpRequest, slug: str, comment_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     comment = comment_for_member(group, membership, comment_id)
-    return _delete(request, group, membership, comment, comment.answer, f"comment-{comment.pk}")
+    return _edit(request, membership, comment, CommentForm)
 
 
-def _delete(request, group, membership, post, answer: Answer, anchor: str) -> HttpResponse:
-    if post.author_id != membership.user_id:
-        raise PermissionDenied("Only its author can delete a post.")
+def _delete(request: HtmxHttpRequest, membership, post: Answer | Comment) -> HttpResponse:
+    answer = _answer_of(post)
+    back = question_url(membership.group, answer.question_id, _anchor(post))
+    if request.method != "POST":
+        services.check_author(post, request.user)
+        kind = "answer" if post is answer else "comment"
+        return _confirm_page(
+            request,
+            title=f"Delete your {kind}?",
+            message="Its text goes for good; "
+            + ("its comments stay." if post is answer else "replies to it stay."),
+            submit=f"Delete my {kind}",
+            back=back,
+        )
     try:
         services.post_delete(post=post, user=request.user)
     except services.DiscussionError as exc:
@@ -393,54 +341,101 @@ def _delete(request, group, membership, post, answer: Answer, anchor: str) -> Ht
             return _htmx_refusal(request, "Not deleted", str(exc))
         messages.error(request, str(exc))
     if request.htmx:
-        return _post_fragment(request, group, membership, post)
-    return redirect(question_url(group, answer.question_id, anchor))
+        return _post_fragment(request, membership, post)
+    return redirect(back)
 
 
 @login_required
-@require_POST
-def comment_create(request: HttpRequest, slug: str, answer_id: int) -> HttpResponse:
+@FORM_OR_WRITE
+def answer_delete(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
-    if refused := limited(request, "post", str(request.user.pk)):
-        return refused
+    return _delete(request, membership, answer_for_member(group, membership, answer_id))
+
+
+@login_required
+@FORM_OR_WRITE
+def comment_delete(request: HtmxHttpRequest, slug: str, comment_id: int) -> HttpResponse:
+    group, membership = group_for_member(request, slug)
+    return _delete(request, membership, comment_for_member(group, membership, comment_id))
+
+
+# ---------------------------------------------------------------- comments
+
+
+@login_required
+@FORM_OR_WRITE
+def comment_create(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
+    """GET: the reply form (in place with htmx, a page without); POST: the comment."""
+    group, membership = group_for_member(request, slug)
     answer = answer_for_member(group, membership, answer_id)
     parent = None
-    if "parent" in request.POST:
+    parent_id = request.POST.get("parent") or request.GET.get("parent")
+    if parent_id is not None:
         parent = get_object_or_404(
-            Comment.objects.select_related("author"),
-            answer=answer,
-            pk=parse_id(request.POST["parent"]),
+            Comment.objects.select_related("author"), answer=answer, pk=parse_id(parent_id)
         )
-    form = CommentForm(request.POST)
     form_id = f"reply-{parent.pk}" if parent else f"comment-on-{answer.pk}"
-    if form.is_valid():
-        try:
-            comment = services.comment_post(
-                membership=membership,
-                answer=answer,
-                parent=parent,
-                body=form.cleaned_data["body"],
-                token=form.cleaned_data["token"],
-            )
-        except services.DiscussionError as exc:
-            form.add_error("body", str(exc))
-        else:
-            if request.htmx:
-                return _answer_fragment(request, group, membership, answer, just_posted=comment)
-            return redirect(question_url(group, answer.question_id, f"comment-{comment.pk}"))
-    return _refused(
+    back = question_url(group, answer.question_id, f"answer-{answer.pk}")
+    if request.method == "POST":
+        if refused := limited(request, "post", str(request.user.pk)):
+            return refused
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            try:
+                comment = services.comment_post(
+                    membership=membership,
+                    answer=answer,
+                    parent=parent,
+                    body=form.cleaned_data["body"],
+                    token=form.cleaned_data["token"],
+                )
+            except services.DiscussionError as exc:
+                form.add_error("body", str(exc))
+            else:
+                if request.htmx:
+                    return _answer_fragment(request, membership, answer, just_posted=comment.pk)
+                return redirect(question_url(group, answer.question_id, f"comment-{comment.pk}"))
+    else:
+        standing(membership, answer.question).check_may_comment()
+        form = CommentForm(initial={"token": uuid.uuid4()})
+    if parent:
+        form.fields["body"].label = "Your reply"
+    author = (parent or answer).author
+    return _form_page(
         request,
         form,
         form_id=form_id,
         title="Your reply" if parent else "Your comment",
-        back=question_url(group, answer.question_id, f"answer-{answer.pk}"),
+        back=back,
         target=f"#answer-{answer.pk}",
         hidden={"parent": parent.pk} if parent else None,
         submit="Reply" if parent else "Comment",
+        context_post=f"Replying to {author.name if author else 'a former member'}",
+        status=400 if request.method == "POST" else 200,
     )
 
 
-def _moderate(request, group, membership, post, answer: Answer, anchor: str) -> HttpResponse:
+# ---------------------------------------------------------------- moderation
+
+
+def _moderate(request: HtmxHttpRequest, membership, post: Answer | Comment) -> HttpResponse:
+    kind = "answer" if isinstance(post, Answer) else "comment"
+    back = question_url(membership.group, _answer_of(post).question_id, _anchor(post))
+    if request.method != "POST":
+        if post.is_hidden:
+            return _confirm_page(
+                request,
+                title=f"Show this {kind} again?",
+                message=f"It was hidden: {post.hidden_reason}",
+                submit=f"Show the {kind} again",
+                back=back,
+                hidden={"action": "unhide"},
+            )
+        return render(
+            request,
+            "discussion/moderate.html#form" if request.htmx else "discussion/moderate.html",
+            {"kind": kind, "post": post, "action": request.path, "back": back},
+        )
     form = HideForm(request.POST)
     try:
         if not form.is_valid():
@@ -454,31 +449,31 @@ def _moderate(request, group, membership, post, answer: Answer, anchor: str) -> 
             return _htmx_refusal(request, "Not changed", str(exc))
         messages.error(request, str(exc))
     if request.htmx:
-        return _post_fragment(request, group, membership, post)
-    return redirect(question_url(group, answer.question_id, anchor))
+        return _post_fragment(request, membership, post)
+    return redirect(back)
 
 
 @login_required
-@require_POST
-def answer_moderate(request: HttpRequest, slug: str, answer_id: int) -> HttpResponse:
+@FORM_OR_WRITE
+def answer_moderate(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
-    answer = answer_for_member(group, membership, answer_id)
-    return _moderate(request, group, membership, answer, answer, f"answer-{answer.pk}")
+    return _moderate(request, membership, answer_for_member(group, membership, answer_id))
 
 
 @login_required
-@require_POST
-def comment_moderate(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
+@FORM_OR_WRITE
+def comment_moderate(request: HtmxHttpRequest, slug: str, comment_id: int) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
-    comment = comment_for_member(group, membership, comment_id)
-    return _moderate(request, group, membership, comment, comment.answer, f"comment-{comment.pk}")
+    return _moderate(request, membership, comment_for_member(group, membership, comment_id))
 
 
 @login_required
-@require_POST
-def question_settings(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+@FORM_OR_WRITE
+def question_settings(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     q = question_for_group(group, question_id)
+    if request.method != "POST":  # the form lives on the question's page
+        return redirect(question_url(group, q.pk))
     form = DiscussionForm(request.POST)
     if form.is_valid():
         services.discussion_set(
