@@ -8,18 +8,27 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from .cards import Card
 
 
 @dataclass(frozen=True, slots=True)
-class Moment:
-    iso: str  # for <time datetime="...">
-    full: str  # "3 Dec 2026, 18:30", in the site's zone
-    ago: str  # "just now", "5 minutes ago", "3 days ago", then the date
+class Moment(Card):
+    # Made of digits and month names only: safe as they are, so the template need not
+    # escape them (a long thread shows hundreds).
+    iso: SafeString  # for <time datetime="...">
+    full: SafeString  # "3 Dec 2026, 18:30", in the site's zone
+    ago: SafeString  # "just now", "5 minutes ago", "3 days ago", then the date
 
     @classmethod
     def of(cls, when: datetime, now: datetime) -> "Moment":
         local = timezone.localtime(when)
-        return cls(when.isoformat(), _full(local), ago(when, now, local))
+        return cls(
+            SafeString(when.isoformat()),
+            SafeString(_full(local)),
+            SafeString(ago(when, now, local)),
+        )
 
 
 def _full(local: datetime) -> str:

@@ -122,12 +122,17 @@ def shown(
     """A deleted post is a placeholder for everyone; a hidden one for all but its author
     and the facilitators, who see it with the reason."""
     if deleted:
-        return Shown(False, "Deleted by its author.")
+        return DELETED
     if hidden:
         if viewer.is_facilitator or author_id == viewer.user_id:
             return Shown(True, f"Hidden by a facilitator: {hidden_reason}")
-        return Shown(False, "Hidden by a facilitator.")
-    return Shown(True, "")
+        return HIDDEN
+    return VISIBLE
+
+
+VISIBLE = Shown(True, "")
+DELETED = Shown(False, "Deleted by its author.")
+HIDDEN = Shown(False, "Hidden by a facilitator.")
 
 
 def readable(viewer: Membership) -> Q:

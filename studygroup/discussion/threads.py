@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from content.models import Question
 from studygroup.accounts.models import User
+from studygroup.core.cards import Card, Escaped
 from studygroup.core.times import Moment
 from studygroup.groups.models import Membership, StudyGroup
 
@@ -35,9 +36,13 @@ FORMER = "A former member"
 
 
 @dataclass(frozen=True, slots=True)
-class CommentCard:
+class CommentCard(Card):
+    # What the template shows of ours is made safe here, once: numbers as strings (Django
+    # localises every int it renders), names escaped once a page, URLs and ids of slugs and
+    # digits marked safe. Only the notice (a facilitator's reason) is escaped as it renders.
     pk: int
-    indent: int
+    anchor: str  # "comment-12": its id on the page
+    indent: str  # "0" to INDENT_LEVELS
     author: str
     replying_to: str  # said for replies deeper than the indentation shows
     when: Moment
@@ -53,8 +58,9 @@ class CommentCard:
 
 
 @dataclass(frozen=True)
-class AnswerCard:
+class AnswerCard(Card):
     pk: int
+    anchor: str  # "answer-12"
     author: str
     mine: bool
     when: Moment
@@ -75,7 +81,7 @@ class AnswerCard:
 
 
 @dataclass(frozen=True)
-class LatestCard:
+class LatestCard(Card):
     author: str
     when: Moment
     excerpt: str
@@ -83,7 +89,7 @@ class LatestCard:
 
 
 @dataclass
-class ThreadPage:
+class ThreadPage(Card):
     """A question's discussion as one member sees it, a screen (or all of it) at a time."""
 
     standing: Standing
@@ -138,9 +144,11 @@ class Cards:
         self.facilitator = self.viewer.is_facilitator
         self.open = not standing.locked
         self.now = timezone.now()
+        self.names = Escaped()  # authors' names, escaped once a page
 
-    def _url(self, name: str, pk: int) -> str:
-        return reverse(f"discussion:{name}", args=[self.slug, pk])
+    def _url(self, name: str, pk: int) -> SafeString:
+        # A slug and a number: nothing in it to escape (see CommentCard).
+        return SafeString(reverse(f"discussion:{name}", args=[self.slug, pk]))
 
     def comments_url(self, answer_id: int) -> str:
         """Where comments on the answer are posted; "" while the question is locked."""
@@ -156,15 +164,17 @@ class Cards:
             viewer=self.viewer,
         )
         indent = min(depth, INDENT_LEVELS)
+        names = self.names
         replying_to = ""
         if depth > indent:
-            replying_to = User.name_of(row[14], row[15]) if row[13] else "a former member"
+            replying_to = names[User.name_of(row[14], row[15])] if row[13] else "a former member"
         mine = author_id == self.viewer.user_id and deleted is None and self.open
         live = deleted is None
         return CommentCard(
             pk=pk,
-            indent=indent,
-            author=User.name_of(row[11], row[12]) if author_id else FORMER,
+            anchor=SafeString(f"comment-{pk}"),
+            indent=SafeString(indent),
+            author=names[User.name_of(row[11], row[12])] if author_id else FORMER,
             replying_to=replying_to,
             when=Moment.of(created, self.now),
             edited=edited is not None and see.text,
@@ -172,7 +182,7 @@ class Cards:
             notice=see.notice,
             deleted=not live,
             hidden=hidden is not None,
-            reply_url=f"{comments_url}?parent={pk}" if comments_url and live else "",
+            reply_url=SafeString(f"{comments_url}?parent={pk}") if comments_url and live else "",
             edit_url=self._url("comment_edit", pk) if mine else "",
             delete_url=self._url("comment_delete", pk) if mine else "",
             moderate_url=self._url("comment_moderate", pk) if self.facilitator and live else "",
@@ -192,10 +202,11 @@ class Cards:
         mine = answer.author_id == self.viewer.user_id and live and self.open
         comments_url = self.comments_url(pk)
         more_url = ""
-        if next_path:
-            more_url = f"{self._url('comments_more', pk)}?after={next_path}"
+        if next_path:  # digits and dots
+            more_url = SafeString(f"{self._url('comments_more', pk)}?after={next_path}")
         return AnswerCard(
             pk=pk,
+            anchor=SafeString(f"answer-{pk}"),
             author=answer.author.name if answer.author else FORMER,
             mine=answer.author_id == self.viewer.user_id,
             when=Moment.of(answer.created, self.now),
@@ -274,7 +285,7 @@ def more_comments(standing: Standing, answer: Answer, after: str) -> tuple[list[
     more_url = ""
     if len(rows) > COMMENTS_MORE:
         rows = rows[:COMMENTS_MORE]
-        more_url = f"{cards._url('comments_more', answer.pk)}?after={rows[-1][3]}"
+        more_url = SafeString(f"{cards._url('comments_more', answer.pk)}?after={rows[-1][3]}")
     return [cards.comment(row, comments_url) for row in rows], more_url
 
 
