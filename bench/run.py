@@ -4,9 +4,9 @@
     .venv/bin/python bench/run.py --small    # a quick one (~3 minutes)
 
 Steps: a fresh PostgreSQL database (``--db``, default studygroup_bench) migrated, the shipped
-text imported and bench/data.py's data set built (plus a tiny copy to compare query counts
-with); SQL queries per page counted in-process (Django's test client); the whole 1,000-
-comment tree rendered by us and by django-comments-xtd (bench/xtd_compare.py); then
+text imported and ``manage.py bench_data``'s data set built (plus a tiny copy to compare
+query counts with); SQL queries per page counted in-process (Django's test client); the whole
+1,000-comment tree rendered by us and by django-comments-xtd (bench/xtd_compare.py); then
 gunicorn in production mode on 127.0.0.1 and, against it: wrk per page at a fixed
 concurrency (three runs, medians), the hot question's first load as its thread grows
 (sequential requests), a mixed open-loop load of simulated members, a search for the
@@ -514,7 +514,7 @@ def build(args, secret: str, static_root: str) -> tuple[dict, dict | None]:
     if args.compare_small:  # a copy of the empty, migrated database: cheaper than migrating
         recreate_database(args.pg, f"{args.db}_tiny", template=args.db)
     tree = WORK / f"xtd-tree-{args.xtd_comments}.json"
-    data = [PYTHON, str(BENCH / "data.py")]
+    data = [PYTHON, "manage.py", "bench_data"]
     sizes = ["--groups", str(args.groups), "--members", str(args.members)]
     sizes += ["--meetings", str(args.meetings), "--hot-answers", str(args.hot_answers)]
     sizes += ["--hot-comments", str(args.hot_comments), "--growth", args.growth]
