@@ -1,5 +1,7 @@
-"""`make bench` (docs/benchmarks.md), and servers.py: gunicorn and the local PostgreSQL
-started, stopped and waited for, by the bench and by the fault drill (tests/faults)."""
+"""`make bench` (docs/benchmarks.md): run.py runs the phases; servers.py starts and stops
+gunicorn and PostgreSQL (the fault tests use it too), pages.py names the requests, load.py
+drives them, inproc.py counts queries in-process, cpu.py meters the machine, report.py
+writes the table. The data set is ``manage.py bench_data`` (studygroup/demo)."""
 
 import sys
 import tempfile
