@@ -6,7 +6,8 @@ restart, and no half-written state remains.
 Everything runs out of process, as in production: a database of its own
 (``studygroup_faults``), prepared with ``manage.py`` and a small setup script, served by
 gunicorn with DJANGO_DEBUG=0; members log in and post through the real HTTP forms while the
-local cluster is stopped with ``pg_ctlcluster`` and started again. The suite's own database
+local cluster is stopped with ``pg_ctlcluster`` and started again. gunicorn and the cluster
+are driven by bench/servers.py, the benchmark's supervisor. The suite's own database
 connection would die with the server, so pytest-django's test database is never touched.
 
 It stops the machine's PostgreSQL for a few seconds, so it runs alone: the default run
@@ -21,7 +22,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -34,15 +34,18 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bench import servers
+
 pytestmark = [pytest.mark.faults]
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent  # the virtualenv's bin: python, gunicorn
+PYTHON = sys.executable
 TEXT_FILE = "content/texts/russian-revolution-part-2.txt"
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 DB_NAME = "studygroup_faults"
-DB_URL = f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{DB_NAME}"
+PG_URL = f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}"
+DB_URL = f"{PG_URL}/{DB_NAME}"
 PASSWORD = "outage-drill-" + secrets.token_urlsafe(12)
 
 # The drill's clock, in seconds. The database is down for about OUTAGE_SECONDS plus the time
@@ -103,17 +106,14 @@ def _cluster_version() -> str:
         _refuse("stopping PostgreSQL needs root (pg_ctlcluster)")
     if shutil.which("pg_ctlcluster") is None:
         _refuse("pg_ctlcluster is missing (Debian's postgresql-common)")
-    try:
-        versions = sorted(p.name for p in Path("/etc/postgresql").iterdir())
-    except OSError:
-        versions = []
-    if not versions or not Path("/etc/postgresql", versions[0], "main").is_dir():
+    version = servers.local_cluster()
+    if version is None:
         _refuse("no local PostgreSQL cluster 'main' under /etc/postgresql")
-    if not _pg_ready():
+    if servers.postmaster_started(PG_URL) is None:
         _refuse(f"PostgreSQL does not answer at {PG_HOST}:{PG_PORT}")
-    if not (BIN / "gunicorn").exists():
+    if not Path(servers.GUNICORN).exists():
         _refuse(f"gunicorn is not installed beside {sys.executable}")
-    return versions[0]
+    return version
 
 
 def _admin_connection() -> psycopg.Connection:
@@ -122,57 +122,14 @@ def _admin_connection() -> psycopg.Connection:
     )
 
 
-def _pg_ready() -> bool:
-    if shutil.which("pg_isready"):
-        probe = ["pg_isready", "-q", "-h", PG_HOST, "-p", str(PG_PORT), "-t", "2"]
-        return subprocess.run(probe, timeout=10, check=False).returncode == 0
-    try:
-        with psycopg.connect(
-            host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", connect_timeout=2
-        ):
-            return True
-    except psycopg.OperationalError:
-        return False
-
-
-def _pg_ctl(version: str, action: str) -> None:
-    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action]
-    if action == "stop":
-        command += ["-m", "fast"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed: {result.stdout}{result.stderr}")
-
-
-def _pg_start_and_wait(version: str) -> None:
-    """Start the cluster (if it is not up) and wait until it answers."""
-    if not _pg_ready():
-        _pg_ctl(version, "start")
-    deadline = time.monotonic() + PG_START_WITHIN
-    while not _pg_ready():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"PostgreSQL did not answer within {PG_START_WITHIN:.0f} s")
-        time.sleep(0.2)
-
-
 def _app_env(workdir: Path) -> dict[str, str]:
-    env = {**os.environ}
-    for name in ("DJANGO_REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_EMAIL_HOST"):
-        env.pop(name, None)  # nothing from the caller's set-up beyond what is chosen here
-    env.update(
-        DJANGO_SETTINGS_MODULE="studygroup.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="faults-only-" + secrets.token_urlsafe(40),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_RATE_LIMITS="0",
+    return servers.production_env(
+        DB_URL,
+        workdir / "static",
         DJANGO_CONN_MAX_AGE="60",  # persistent connections: the ones the outage breaks
-        DJANGO_STATIC_ROOT=str(workdir / "static"),  # production templates need the manifest
-        DATABASE_URL=DB_URL,
         FAULTS_PASSWORD=PASSWORD,
         PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 def _run(args: list[str], env: dict[str, str]) -> str:
@@ -182,25 +139,6 @@ def _run(args: list[str], env: dict[str, str]) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((PG_HOST, 0))
-        return s.getsockname()[1]
-
-
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid``: gunicorn's workers."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return sorted(found)
 
 
 # -- HTTP, stdlib only ---------------------------------------------------------------------
@@ -390,11 +328,10 @@ def _prepare(env: dict[str, str]) -> dict:
     with _admin_connection() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    python = str(BIN / "python")
-    _run([python, "manage.py", "migrate", "--no-input"], env)
-    _run([python, "manage.py", "import_text", TEXT_FILE], env)
-    _run([python, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"], env)
-    return json.loads(_run([python, "-c", SETUP_SCRIPT], env).strip().splitlines()[-1])
+    _run([PYTHON, "manage.py", "migrate", "--no-input"], env)
+    _run([PYTHON, "manage.py", "import_text", TEXT_FILE], env)
+    _run([PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"], env)
+    return json.loads(_run([PYTHON, "-c", SETUP_SCRIPT], env).strip().splitlines()[-1])
 
 
 def _drop_database() -> None:
@@ -402,34 +339,8 @@ def _drop_database() -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
 
 
-def _start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    args = [str(BIN / "gunicorn"), "studygroup.wsgi", "--bind", f"{PG_HOST}:{port}"]
-    args += ["--workers", "2", "--graceful-timeout", "5", "--access-logfile", "-"]
-    args += ["--no-control-socket"]  # not the shared ~/.gunicorn/gunicorn.ctl
-    with log.open("wb") as out:
-        server = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://{PG_HOST}:{port}"
-    probe, deadline = Client(base), time.monotonic() + 30
-    while probe.get("/healthz").status != 200:
-        if server.poll() is not None or time.monotonic() > deadline:
-            _stop_gunicorn(server)
-            raise RuntimeError(f"gunicorn did not come up:\n{log.read_text(errors='replace')}")
-        time.sleep(0.2)
-    return server, base
-
-
-def _stop_gunicorn(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
-
-
-def _outage(drill: Drill, base: str, server: subprocess.Popen, version: str) -> None:
+def _outage(drill: Drill, server: servers.Gunicorn, version: str) -> None:
+    base = server.url
     writers = {"fay": Client(base), "max": Client(base)}
     for who, client in writers.items():
         client.login(who)
@@ -443,7 +354,7 @@ def _outage(drill: Drill, base: str, server: subprocess.Popen, version: str) -> 
     anonymous, member = Client(base), Client(base)
     member.login("max")
     drill.master_pid = server.pid
-    drill.workers_before = _children(server.pid)
+    drill.workers_before = server.workers()
 
     # Each writer comments on the other's answer (so each comment notifies someone).
     stop = threading.Event()
@@ -465,7 +376,7 @@ def _outage(drill: Drill, base: str, server: subprocess.Popen, version: str) -> 
         time.sleep(WARM_UP_SECONDS)
         drill.stopped_at = time.monotonic()
         try:
-            _pg_ctl(version, "stop")
+            servers.cluster(version, "stop")
             drill.down_at = time.monotonic()
             drill.healthz_down, drill.healthz_down_after = _wait_for_healthz(
                 anonymous, 503, HEALTHZ_DOWN_WITHIN
@@ -479,7 +390,7 @@ def _outage(drill: Drill, base: str, server: subprocess.Popen, version: str) -> 
         finally:
             # Always, whatever failed above: the machine's PostgreSQL comes back.
             drill.start_at = time.monotonic()
-            _pg_start_and_wait(version)
+            servers.cluster_start(version, PG_START_WITHIN, PG_URL)
             drill.started_at = time.monotonic()
         _, drill.healthz_up_after = _wait_for_healthz(anonymous, 200, RECOVER_WITHIN)
         if drill.healthz_up_after <= RECOVER_WITHIN:
@@ -503,8 +414,8 @@ def _outage(drill: Drill, base: str, server: subprocess.Popen, version: str) -> 
         r = client.post(f"/groups/{drill.slug}/answers/{other}/comments/", {"body": body})
         drill.final_posts.append(Attempt(who, "comment", body, started, time.monotonic(), r))
     drill.final_pages["question page (member)"] = member.get(question_page)
-    drill.master_alive_after = server.poll() is None
-    drill.workers_after = _children(server.pid)
+    drill.master_alive_after = server.proc.poll() is None
+    drill.workers_after = server.workers()
 
 
 @pytest.fixture(scope="module")
@@ -520,8 +431,9 @@ def drill(tmp_path_factory) -> Drill:
         drill = Drill(
             slug=setup["slug"], questions=setup["questions"], log=workdir / "gunicorn.log"
         )
-        server, base = _start_gunicorn(env, drill.log)
-        _outage(drill, base, server, version)
+        args = ["--graceful-timeout", "5", "--access-logfile", "-"]
+        server = servers.Gunicorn(env, drill.log, workers=2, args=args, ready_within=30)
+        _outage(drill, server, version)
         print(
             f"\n[faults] set-up {prepared - began:.1f} s, "
             f"drill {time.monotonic() - prepared:.1f} s; {drill.summary()}"
@@ -529,8 +441,9 @@ def drill(tmp_path_factory) -> Drill:
         yield drill
     finally:
         if server is not None:
-            _stop_gunicorn(server)
-        _pg_start_and_wait(version)  # a no-op unless the drill broke before starting it
+            server.stop(timeout=15)
+        # A no-op unless the drill broke before starting it.
+        servers.cluster_start(version, PG_START_WITHIN, PG_URL)
         _drop_database()
 
 

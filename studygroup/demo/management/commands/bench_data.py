@@ -1,62 +1,50 @@
-"""Build the benchmark's synthetic data set with bulk_create, and describe it for run.py.
+"""``manage.py bench_data --manifest OUT.json``: the benchmark's synthetic data set, written
+with bulk_create, and a manifest (JSON) of the groups, ids and session keys that
+bench/run.py measures with. ``make bench`` runs it; by hand:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/studygroup_bench \\
-    DJANGO_SECRET_KEY=... python bench/data.py --manifest OUT.json [--groups 300 ...]
+    DJANGO_SECRET_KEY=... python manage.py bench_data --manifest OUT.json [--groups 300 ...]
 
-The database must be migrated and hold the shipped study text (``import_text``). What it
-adds: ``--groups`` groups of ``--members`` members each (one or two facilitators), every
-group with ``--meetings`` meetings (past and upcoming; 2 chapters, 1-2 readings and 2
-questions each), answers to the text's questions from 60-80 % of the members in most
-groups, 0-5 nested comments on each, reading marks, notifications and a few join
+The database must be migrated and hold the shipped study text (``import_text``), and no
+groups yet. What it adds: ``--groups`` groups of ``--members`` members each (one or two
+facilitators), every group with ``--meetings`` meetings (past and upcoming; 2 chapters, 1-2
+readings and 2 questions each), answers to the text's questions from 60-80 % of the members
+in most groups, 0-5 nested comments on each, reading marks, notifications and a few join
 requests. Group 0 ("hot") is bigger: its first question has ``--hot-answers`` answers and
 ``--hot-comments`` comments nested up to depth 8, and it gets one group-only question per
 ``--growth`` size with that many comments on 12 answers. ``--xtd-tree`` loads a comment
-tree made by xtd_compare.py as one answer's thread in a group of its own.
+tree made by bench/xtd_compare.py as one answer's thread in a group of its own.
 
 Sessions are written straight into django_session (signed with DJANGO_SECRET_KEY, which the
 app server must share), so the load tools send ``Cookie: sessionid=...`` and never log in.
-The manifest (JSON) lists the groups, ids and session keys that run.py measures with.
+The same options and ``--seed`` give the same data set (random keys and tokens aside).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studygroup.settings")
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.crypto import get_random_string
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.auth.hashers import make_password  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.contrib.sessions.models import Session  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.utils.crypto import get_random_string  # noqa: E402
-
-from content.models import Chapter, Question, ReadingItem, StudyText  # noqa: E402
-from studygroup.accounts.models import User  # noqa: E402
-from studygroup.discussion import markdown  # noqa: E402
-from studygroup.discussion.models import Answer, Comment, Notification  # noqa: E402
-from studygroup.discussion.services import comments_repath  # noqa: E402
-from studygroup.groups.models import (  # noqa: E402
-    JoinRequest,
-    Meeting,
-    Membership,
-    ReadingMark,
-    StudyGroup,
-)
+from content.models import Chapter, Question, ReadingItem, StudyText
+from studygroup.accounts.models import User
+from studygroup.discussion import markdown
+from studygroup.discussion.models import Answer, Comment, Notification
+from studygroup.discussion.services import comments_repath
+from studygroup.groups.models import JoinRequest, Meeting, Membership, ReadingMark, StudyGroup
 
 MAX_DEPTH = 8
 GROWTH_ANSWERS = 12  # answers of each growth question: a first screen (10) and more
@@ -146,7 +134,7 @@ class Builder:
         self.now = timezone.now()
         self.text = StudyText.objects.order_by("id").first()
         if self.text is None:
-            raise SystemExit("import the study text first (manage.py import_text)")
+            raise CommandError("import the study text first (manage.py import_text)")
         self.chapters = list(Chapter.objects.filter(text=self.text).order_by("number"))
         self.readings = list(
             ReadingItem.objects.filter(text=self.text).order_by("level", "position")
@@ -441,7 +429,7 @@ class Builder:
         # A reader who has not commented: the page shows the thread as most members see it.
         reader = self.users(1, ["Peer Reader"], prefix="xtdreader")[0]
         Membership.objects.create(group=group, user=reader)
-        first = datetime_of(tree[0]["created"]) - timedelta(hours=1)
+        first = datetime.fromisoformat(tree[0]["created"]) - timedelta(hours=1)
         answer = self.answer(group, self.questions[0], authors[names[0]], first)
         answer.save()
         index = {item["id"]: n for n, item in enumerate(tree)}
@@ -451,7 +439,7 @@ class Builder:
                 authors[it["author"]],
                 it["body"],
                 markdown.render(it["body"]),
-                datetime_of(it["created"]),
+                datetime.fromisoformat(it["created"]),
             )
             for it in tree
         ]
@@ -587,45 +575,37 @@ class Builder:
         return manifest
 
 
-def datetime_of(value: str):
-    from datetime import datetime
+class Command(BaseCommand):
+    help = "Build the benchmark's synthetic data set and write its manifest (bench/run.py)."
 
-    return datetime.fromisoformat(value)
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--manifest", required=True, help="where to write the manifest (JSON)")
+        parser.add_argument("--groups", type=int, default=300)
+        parser.add_argument("--members", type=int, default=20, help="members per group")
+        parser.add_argument("--meetings", type=int, default=5, help="meetings per group")
+        parser.add_argument("--hot-answers", type=int, default=200)
+        parser.add_argument("--hot-comments", type=int, default=2000)
+        parser.add_argument(
+            "--growth",
+            default="100,1000,10000",
+            help="comma-separated comment counts of the growth questions ('' for none)",
+        )
+        parser.add_argument("--xtd-tree", help="xtd_compare.py --make-tree output to load")
+        parser.add_argument("--measured-groups", type=int, default=100)
+        parser.add_argument("--mixed-members", type=int, default=200)
+        parser.add_argument("--seed", type=int, default=1)
 
-
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--manifest", required=True, help="where to write the manifest (JSON)")
-    parser.add_argument("--groups", type=int, default=300)
-    parser.add_argument("--members", type=int, default=20, help="members per group")
-    parser.add_argument("--meetings", type=int, default=5, help="meetings per group")
-    parser.add_argument("--hot-answers", type=int, default=200)
-    parser.add_argument("--hot-comments", type=int, default=2000)
-    parser.add_argument(
-        "--growth",
-        default="100,1000,10000",
-        help="comma-separated comment counts of the growth questions ('' for none)",
-    )
-    parser.add_argument("--xtd-tree", help="xtd_compare.py --make-tree output to load")
-    parser.add_argument("--measured-groups", type=int, default=100)
-    parser.add_argument("--mixed-members", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args(argv)
-    args.growth = [int(x) for x in args.growth.split(",") if x.strip()]
-    args.measured_groups = max(1, min(args.measured_groups, args.groups))
-    if args.groups < 2 or args.members < 3:
-        parser.error("need at least 2 groups of 3 members")
-    return args
-
-
-def main(argv=None) -> None:
-    args = parse_args(argv)
-    with transaction.atomic():
-        manifest = Builder(args).build()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    Path(args.manifest).write_text(json.dumps(manifest, indent=1) + "\n")
-
-
-if __name__ == "__main__":
-    main()
+    def handle(self, *args, **options) -> None:
+        opts = argparse.Namespace(**options)
+        opts.growth = [int(x) for x in opts.growth.split(",") if x.strip()]
+        opts.measured_groups = max(1, min(opts.measured_groups, opts.groups))
+        if opts.groups < 2 or opts.members < 3:
+            raise CommandError("need at least 2 groups of 3 members")
+        # Thousands of users with one known password: never on top of real groups.
+        if StudyGroup.objects.exists():
+            raise CommandError("the database has groups already: bench data goes into a new one")
+        with transaction.atomic():
+            manifest = Builder(opts).build()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        Path(opts.manifest).write_text(json.dumps(manifest, indent=1) + "\n")

@@ -1,0 +1,204 @@
+"""The servers the bench and the fault tests run the app on: gunicorn started on a free port
+of 127.0.0.1 and stopped with its workers, and the local PostgreSQL cluster waited for,
+stopped and started (``pg_ctlcluster``, Debian's postgresql-common; root only).
+
+Standard library and psycopg only: the fault tests import it, the bench imports it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+from bench import log
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+HOST = "127.0.0.1"
+PG_URL = "postgres://postgres@127.0.0.1:5432"
+
+
+def production_env(
+    database_url: str, static_root: str | Path, secret: str = "", **extra: str
+) -> dict[str, str]:
+    """The caller's environment with the app in production mode (DJANGO_DEBUG=0) on plain
+    HTTP at 127.0.0.1, rate limits off, no Redis (each worker keeps its own cache, as in a
+    default deploy), no mail host; ``extra`` set on top."""
+    env = dict(os.environ)
+    for name in ("DJANGO_REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_EMAIL_HOST"):
+        env.pop(name, None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="studygroup.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secret or secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS=HOST,
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_RATE_LIMITS="0",
+        DATABASE_URL=database_url,
+        DJANGO_STATIC_ROOT=str(static_root),  # production templates need the manifest
+    )
+    env.update(extra)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``: gunicorn's workers."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return sorted(found)
+
+
+def healthz(port: int) -> int | None:
+    """The status /healthz answers, or None when nothing does."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=2)
+    try:
+        conn.request("GET", "/healthz")
+        return conn.getresponse().status
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+
+
+class Gunicorn:
+    """``gunicorn studygroup.wsgi`` on a free port of 127.0.0.1, ready (/healthz 200) when
+    the constructor returns; in a process group of its own, so that ``stop`` takes the
+    workers with it whatever state the master is in. Always ``stop`` it (try/finally)."""
+
+    def __init__(
+        self, env: dict[str, str], logfile: Path, workers: int = 2, args: list[str] = (),
+        ready_within: float = 60,
+    ) -> None:  # fmt: skip
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.logfile = Path(logfile)
+        cmd = [GUNICORN, "studygroup.wsgi", "--bind", f"{HOST}:{self.port}"]
+        cmd += ["--workers", str(workers), *args]
+        cmd += ["--no-control-socket"]  # not the shared ~/.gunicorn/gunicorn.ctl
+        with self.logfile.open("wb") as out:
+            self.proc = subprocess.Popen(
+                cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        self.pid = self.proc.pid
+        deadline = time.monotonic() + ready_within
+        try:
+            while healthz(self.port) != 200:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"gunicorn did not answer /healthz within {ready_within} s "
+                        f"(exit code {self.proc.poll()}):\n{self.tail()}"
+                    )
+                time.sleep(0.2)
+        except BaseException:  # an interrupt too: the caller never gets it to stop
+            self.stop()
+            raise
+
+    def workers(self) -> list[int]:
+        return children(self.pid)
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM (gunicorn's graceful stop), then SIGKILL to the whole process group: a
+        worker stuck in a request, or orphaned by a master that died, goes too."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=timeout)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)  # its own group only (start_new_session)
+        self.proc.wait(timeout=10)
+
+
+# -- PostgreSQL -------------------------------------------------------------------------------
+
+
+def postmaster_started(server_url: str = PG_URL) -> str | None:
+    """When PostgreSQL last started, or None if it does not answer."""
+    try:
+        with psycopg.connect(f"{server_url}/postgres", connect_timeout=3) as conn:
+            return str(conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0])
+    except psycopg.Error:
+        return None
+
+
+def wait_postgres(server_url: str = PG_URL, timeout: float = 300) -> str:
+    """Until PostgreSQL answers; its start time. RuntimeError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while (started := postmaster_started(server_url)) is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"PostgreSQL did not answer within {timeout:.0f} s")
+        time.sleep(0.5)
+    return started
+
+
+def steady(what: str, fn, server_url: str = PG_URL, tries: int = 3):
+    """``fn()`` with PostgreSQL up throughout: other work on this machine (fault-injection
+    tests) may restart it, and a measurement across a restart is redone, not reported."""
+    for _ in range(tries):
+        if (before := postmaster_started(server_url)) is None:
+            log("PostgreSQL does not answer (not ours to start): waiting for it")
+            before = wait_postgres(server_url)
+        try:
+            result = fn()
+        except SystemExit:
+            if postmaster_started(server_url) == before:
+                raise
+            result = None
+        if postmaster_started(server_url) == before:
+            return result
+        log(f"PostgreSQL restarted during {what}: doing it again")
+    raise SystemExit(f"PostgreSQL kept restarting during {what}")
+
+
+def local_cluster() -> str | None:
+    """The version of the local cluster 'main' that pg_ctlcluster manages, if any."""
+    try:
+        versions = sorted(p.name for p in Path("/etc/postgresql").iterdir())
+    except OSError:
+        return None
+    main = [v for v in versions if Path("/etc/postgresql", v, "main").is_dir()]
+    return main[0] if main else None
+
+
+def cluster(version: str, action: str) -> None:
+    """``pg_ctlcluster <version> main stop|start`` (a fast stop: sessions are cut off)."""
+    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action]
+    if action == "stop":
+        command += ["-m", "fast"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {result.stdout}{result.stderr}")
+
+
+def cluster_start(version: str, timeout: float = 30, server_url: str = PG_URL) -> None:
+    """Start the cluster unless it answers already, and wait until it does."""
+    if postmaster_started(server_url) is None:
+        cluster(version, "start")
+    wait_postgres(server_url, timeout)
