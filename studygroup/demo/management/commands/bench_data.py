@@ -42,9 +42,17 @@ from django.utils.crypto import get_random_string
 from content.models import Chapter, Question, ReadingItem, StudyText
 from studygroup.accounts.models import User
 from studygroup.discussion import markdown
-from studygroup.discussion.models import Answer, Comment, Notification
+from studygroup.discussion.models import Answer, Comment
 from studygroup.discussion.services import comments_repath
-from studygroup.groups.models import JoinRequest, Meeting, Membership, ReadingMark, StudyGroup
+from studygroup.groups.models import (
+    GroupQuestion,
+    JoinRequest,
+    Meeting,
+    Membership,
+    ReadingMark,
+    StudyGroup,
+)
+from studygroup.notifications.models import Notification
 
 MAX_DEPTH = 8
 GROWTH_ANSWERS = 12  # answers of each growth question: a first screen (10) and more
@@ -395,11 +403,9 @@ class Builder:
         out = []
         for position, size in enumerate(self.args.growth, start=1):
             question = Question.objects.create(
-                text=self.text,
-                group=group,
-                position=position,
-                body=f"Growth probe: a discussion of {size:,} comments. What follows?",
+                body=f"Growth probe: a discussion of {size:,} comments. What follows?"
             )
+            GroupQuestion.objects.create(question=question, group=group, position=position)
             start = self.now - timedelta(days=3)
             rows = Answer.objects.bulk_create(
                 [
