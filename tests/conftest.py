@@ -1,44 +1,46 @@
-from pathlib import Path
+"""The standing cast and what they stand in, for every test.
+
+Group A is the facilitator's (with the member in it, and approval needed to join, so a
+join request can wait in it); group B is the outsider's own, so the outsider has real
+objects too. The shipped text is imported once a test session (per xdist worker) and every
+test reuses it inside its transaction; a transactional test (live server, races) finds it
+gone after the one before flushed the database, and imports it again.
+"""
+
+from types import SimpleNamespace
 
 import pytest
 
 from content.importer import text_import
+from content.models import Question, StudyText
+from studygroup.groups import services as group_services
+from studygroup.groups.models import JoinRequest, Meeting, Membership, StudyGroup
+from tests.support import (
+    SHIPPED_SLUG,
+    SHIPPED_TEXT,
+    SHIPPED_TITLE,
+    answer,
+    chapter,
+    comment,
+    make_user,
+    plan_meeting,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_TEXT = ROOT / "content" / "texts" / "russian-revolution-part-2.txt"
-SHIPPED_SLUG = "russian-revolution-part-2"
+
+def _import_shipped_text() -> StudyText:
+    return text_import(slug=SHIPPED_SLUG, data=SHIPPED_TEXT.read_bytes(), title=SHIPPED_TITLE).text
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the shipped text in it once for the whole session."""
+    with django_db_blocker.unblock():
+        _import_shipped_text()
 
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def seed_bytes() -> bytes:
-    return SHIPPED_TEXT.read_bytes()
-
-
-@pytest.fixture
-def shipped_text(db, seed_bytes):
-    """The study text that ships with the project, imported."""
-    return text_import(slug=SHIPPED_SLUG, data=seed_bytes, title="Russian Revolution, part 2").text
-
-
-# The standing cast: everyone has a display name, an e-mail address and the same password.
-PASSWORD = "a-long-study-passphrase"
-
-
-def make_user(username: str, display_name: str, **extra):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.create_user(
-        username=username,
-        email=f"{username}@example.org",
-        password=PASSWORD,
-        display_name=display_name,
-        **extra,
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +49,33 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_off(settings):
+    """Rate limits would trip on a test that posts a lot; tests/test_ratelimits.py turns
+    them on to check them."""
+    settings.RATE_LIMITS_ENABLED = False
+
+
+@pytest.fixture
+def seed_bytes() -> bytes:
+    return SHIPPED_TEXT.read_bytes()
+
+
+@pytest.fixture
+def shipped_text(db) -> StudyText:
+    """The study text that ships with the project, as imported for the session."""
+    return StudyText.objects.filter(slug=SHIPPED_SLUG).first() or _import_shipped_text()
+
+
+@pytest.fixture
+def no_texts(db) -> None:
+    """A database without the session's text, for tests of importing from nothing."""
+    StudyText.objects.all().delete()
+
+
+# People --------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -70,8 +99,116 @@ def admin(db):
     return make_user("ada", "Ada Admin", is_staff=True, is_superuser=True)
 
 
-@pytest.fixture(autouse=True)
-def _rate_limits_off(settings):
-    """Rate limits would trip on a test that posts a lot; tests/test_ratelimits.py turns
-    them on to check them."""
-    settings.RATE_LIMITS_ENABLED = False
+@pytest.fixture
+def requester(db):
+    return make_user("rita", "Rita Requester")
+
+
+@pytest.fixture
+def mia(db):
+    return make_user("mia", "Mia Member")
+
+
+# Groups --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def group(facilitator, shipped_text) -> StudyGroup:
+    """Group A: approval needed to join, so a join request can wait in it."""
+    return group_services.group_create(
+        user=facilitator,
+        text=shipped_text,
+        name="Tuesday Readers",
+        meeting_place="Room 2, Central Library",
+        time_zone="Europe/London",
+        join_policy=StudyGroup.JoinPolicy.APPROVAL,
+    )
+
+
+@pytest.fixture
+def membership(group, member) -> Membership:
+    """The member's place in group A."""
+    return Membership.objects.create(group=group, user=member)
+
+
+@pytest.fixture
+def mia_membership(group, mia) -> Membership:
+    return Membership.objects.create(group=group, user=mia)
+
+
+@pytest.fixture
+def fay_membership(group, facilitator) -> Membership:
+    return Membership.objects.get(group=group, user=facilitator)
+
+
+@pytest.fixture
+def group_b(outsider, shipped_text) -> StudyGroup:
+    """The outsider's own group, so the outsider has real objects too."""
+    group = group_services.group_create(user=outsider, text=shipped_text, name="Group B")
+    plan_meeting(group, days=3, chapters=[20])
+    return group
+
+
+@pytest.fixture
+def join_request(group, requester) -> JoinRequest:
+    request = group_services.group_join(user=requester, code=group.invite_code)
+    assert isinstance(request, JoinRequest)
+    return request
+
+
+@pytest.fixture
+def meeting(group) -> Meeting:
+    """Group A's next meeting: chapters 15-16, two readings, two questions."""
+    return plan_meeting(group)
+
+
+@pytest.fixture
+def cast(group, membership, group_b, join_request, meeting, member, facilitator, outsider, admin):
+    """Everything the permission table builds its URLs from."""
+    return SimpleNamespace(
+        group=group,
+        membership=membership,
+        group_b=group_b,
+        join_request=join_request,
+        meeting=meeting,
+        chapter=chapter(group, 15),
+        reading=meeting.readings.first(),
+        users={"member": member, "facilitator": facilitator, "outsider": outsider, "admin": admin},
+    )
+
+
+# Discussion ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def questions(group) -> list[Question]:
+    return list(Question.objects.of_text(group.text))
+
+
+@pytest.fixture
+def question(questions) -> Question:
+    return questions[0]
+
+
+@pytest.fixture
+def answer_first(group) -> StudyGroup:
+    group.answer_first = True
+    group.save(update_fields=["answer_first"])
+    return group
+
+
+@pytest.fixture
+def elsewhere(group_b, outsider, question):
+    """What lives outside group A: group B's answer, comment and own question, and another
+    text's question."""
+    b = Membership.objects.get(group=group_b, user=outsider)
+    b_answer = answer(b, question, "Group B's answer.")
+    other_text = text_import(
+        slug="other", data=b"1. One\nA paragraph.\nQuestions for Discussion\n- Why?\n"
+    ).text
+    return SimpleNamespace(
+        answer=b_answer,
+        comment=comment(b, b_answer, "Group B's comment."),
+        group_question=group_services.group_question_add(group=group_b, body="Only for group B?"),
+        other_text_question=Question.objects.get(text=other_text),
+    )

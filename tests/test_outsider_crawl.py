@@ -16,7 +16,7 @@ from content.models import Question
 from studygroup.discussion import services as discussion
 from studygroup.groups import services as groups
 from studygroup.groups.models import JoinRequest, Membership
-from tests.conftest import make_user
+from tests.support import make_user
 
 pytestmark = pytest.mark.django_db
 MADE_UP = 987_654

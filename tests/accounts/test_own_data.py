@@ -11,8 +11,7 @@ from studygroup.discussion import services as discussion
 from studygroup.discussion.models import Answer, Comment
 from studygroup.groups import services as groups
 from studygroup.groups.models import Membership, StudyGroup
-from tests.conftest import PASSWORD
-from tests.groups.conftest import logged_in, page
+from tests.support import PASSWORD, logged_in, page
 
 pytestmark = pytest.mark.django_db
 

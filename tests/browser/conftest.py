@@ -70,29 +70,6 @@ def page(new_page):
     return new_page()
 
 
-PASSWORD = "a-long-study-password-1917"
-
-
-def user(django_user_model, username: str, display_name: str):
-    return django_user_model.objects.create_user(
-        username=username,
-        password=PASSWORD,
-        display_name=display_name,
-        email=f"{username}@example.org",
-    )
-
-
-def log_in(page, live_server, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{live_server.url}/dashboard/")
-    expect(page.get_by_role("heading", level=1, name="My groups")).to_be_visible()
-
-
 @pytest.fixture
 def phone_page(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)

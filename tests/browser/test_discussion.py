@@ -18,7 +18,7 @@ from studygroup.discussion.models import Answer, Comment
 from studygroup.groups import services
 from studygroup.groups.models import Membership
 from studygroup.notifications.models import Notification
-from tests.browser.conftest import log_in, user
+from tests.support import log_in, user
 
 PHONE = {"width": 390, "height": 844}
 
@@ -155,7 +155,7 @@ def in_place(page):
 
 def test_member_posts_a_markdown_answer_in_place(new_page, live_server, group, question, anna):
     page = new_page()
-    log_in(page, live_server, "anna")
+    log_in(page, live_server, "anna", through_the_form=True)
     open_question(page, live_server, group, question)
     expect(page.get_by_role("status")).to_contain_text("no one else has answered yet")
 

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from content.models import Chapter, Question
 from studygroup.groups import services
 from studygroup.groups.models import JoinRequest, Membership, StudyGroup
-from tests.browser.conftest import PASSWORD, log_in, user
+from tests.support import PASSWORD, log_in, user
 
 LONDON = ZoneInfo("Europe/London")  # a new group's default time zone
 CHINA = "15. Tragedy in China"

@@ -19,7 +19,7 @@ from studygroup.discussion import services
 from studygroup.discussion.models import Answer, Comment
 from studygroup.groups import services as groups
 from studygroup.groups.models import Membership
-from tests.conftest import make_user
+from tests.support import make_user
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -65,7 +65,7 @@ def test_a_bad_file_is_refused_with_its_reason(admin_client, shipped_text, data,
     assert snapshot() == before
 
 
-def test_a_file_name_without_a_slug_asks_for_one(admin_client, seed_bytes):
+def test_a_file_name_without_a_slug_asks_for_one(no_texts, admin_client, seed_bytes):
     response = admin_client.post(IMPORT_URL, {"file": upload("???.txt", seed_bytes)})
     assert response.status_code == 200
     assert "gives no slug" in response.content.decode()

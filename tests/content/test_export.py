@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 
 from content.importer import text_export, text_import
 from content.models import Chapter, Paragraph, Question, ReadingItem, StudyText
-from tests.conftest import SHIPPED_SLUG, SHIPPED_TEXT
 from tests.content.test_import import import_text, snapshot
+from tests.support import SHIPPED_SLUG, SHIPPED_TEXT
 
 
 def export_text(slug: str) -> str:
@@ -17,7 +17,7 @@ def export_text(slug: str) -> str:
     return out.getvalue()
 
 
-def test_shipped_file_round_trips(db):
+def test_shipped_file_round_trips(no_texts):
     assert import_text(SHIPPED_TEXT).startswith("Created")
     before = snapshot()
     assert import_text(SHIPPED_TEXT).endswith("; nothing changed.\n")

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from content.models import Chapter, Paragraph, Question, ReadingItem, StudyText
-from tests.conftest import SHIPPED_SLUG, SHIPPED_TEXT
 from tests.content.test_textformat import BAD_FILES
+from tests.support import SHIPPED_SLUG, SHIPPED_TEXT
 
 CONTENT_MODELS = (StudyText, Chapter, Paragraph, Question, Question.chapters.through, ReadingItem)
 QUESTIONS = [
@@ -87,7 +87,7 @@ def test_shipped_text_is_split_into_its_fields(shipped_text):
     ]
 
 
-def test_slug_defaults_to_the_file_name(db, tmp_path):
+def test_slug_defaults_to_the_file_name(no_texts, tmp_path):
     path = tmp_path / "my-course.txt"
     shutil.copy(SHIPPED_TEXT, path)
     output = import_text(path)
@@ -97,7 +97,7 @@ def test_slug_defaults_to_the_file_name(db, tmp_path):
     assert StudyText.objects.get().slug == "my-course"
 
 
-def test_slug_and_title_options(db):
+def test_slug_and_title_options(no_texts):
     import_text(SHIPPED_TEXT, "--slug", "part-two", "--title", "The Russian Revolution")
     text = StudyText.objects.get()
     assert (text.slug, text.title) == ("part-two", "The Russian Revolution")

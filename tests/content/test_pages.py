@@ -25,7 +25,7 @@ def test_home_lists_the_table_of_contents(client, shipped_text):
     assert reverse("content:reading_list", args=[shipped_text.slug]) in page
 
 
-def test_home_without_texts_says_so(client):
+def test_home_without_texts_says_so(no_texts, client):
     response = client.get("/")
     assert response.status_code == 200
     assert "No study texts yet" in response.content.decode()

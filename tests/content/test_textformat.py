@@ -15,7 +15,7 @@ from content.textformat import (
     render,
     render_reading,
 )
-from tests.conftest import SHIPPED_TEXT
+from tests.support import SHIPPED_TEXT
 
 SHIPPED_LINES = SHIPPED_TEXT.read_text(encoding="utf-8").splitlines()
 READING_LINES = [

@@ -37,7 +37,7 @@ from content.textformat import (
     parse,
     render,
 )
-from tests.conftest import SHIPPED_SLUG, SHIPPED_TEXT
+from tests.support import SHIPPED_SLUG, SHIPPED_TEXT
 
 PARSE_SETTINGS = settings(max_examples=200, deadline=None)
 IMPORT_SETTINGS = settings(

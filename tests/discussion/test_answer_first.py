@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from studygroup.discussion import services
 from studygroup.notifications.models import Notification
-from tests.discussion.conftest import HTMX, answer, comment, question_url, url
-from tests.groups.conftest import logged_in, page
+from tests.support import HTMX, answer, comment, logged_in, page, question_url, url
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,17 @@ from studygroup.discussion import services
 from studygroup.discussion.models import COMMENTS_FIRST, Answer, Comment
 from studygroup.discussion.threads import ANSWERS_PAGE, COMMENTS_MORE
 from studygroup.groups.models import Membership
-from tests.conftest import make_user
-from tests.discussion.conftest import HTMX, answer, comment, comments_shown, question_url, url
-from tests.groups.conftest import logged_in, page
+from tests.support import (
+    HTMX,
+    answer,
+    comment,
+    comments_shown,
+    logged_in,
+    make_user,
+    page,
+    question_url,
+    url,
+)
 
 pytestmark = pytest.mark.django_db
 

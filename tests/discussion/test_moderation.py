@@ -6,9 +6,17 @@ import pytest
 
 from studygroup.discussion import services
 from studygroup.discussion.models import Answer, Comment, Discussion
-from tests.discussion.conftest import HTMX, answer, article, comment, comments_shown, question_url
-from tests.discussion.conftest import url as discussion_url
-from tests.groups.conftest import logged_in, page
+from tests.support import (
+    HTMX,
+    answer,
+    article,
+    comment,
+    comments_shown,
+    logged_in,
+    page,
+    question_url,
+)
+from tests.support import url as discussion_url
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from django.utils import timezone
 from studygroup.groups import services as group_services
 from studygroup.groups.models import Membership
 from studygroup.notifications.models import Notification
-from tests.discussion.conftest import answer, comment, question_url, url
-from tests.groups.conftest import logged_in, page
+from tests.support import answer, comment, logged_in, page, question_url, url
 
 pytestmark = pytest.mark.django_db
 

@@ -11,16 +11,17 @@ from django.db import connection, connections
 from studygroup.discussion import services
 from studygroup.discussion.models import Answer, Comment
 from studygroup.groups.models import Membership
-from tests.discussion.conftest import (
+from tests.support import (
     HTMX,
     answer,
     article,
     comment,
     comments_shown,
+    logged_in,
+    page,
     question_url,
     url,
 )
-from tests.groups.conftest import logged_in, page
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,17 @@ from django.utils import timezone
 from studygroup.discussion import services
 from studygroup.discussion.models import COMMENTS_FIRST, Answer, Comment
 from studygroup.groups.models import Membership
-from tests.conftest import make_user
-from tests.discussion.conftest import answer, article, comment, comments_shown, question_url
-from tests.groups.conftest import chapter, logged_in, page
+from tests.support import (
+    answer,
+    article,
+    chapter,
+    comment,
+    comments_shown,
+    logged_in,
+    make_user,
+    page,
+    question_url,
+)
 
 pytestmark = pytest.mark.django_db
 

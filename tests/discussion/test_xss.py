@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from studygroup.discussion import markdown
 from studygroup.discussion.models import Answer, Comment
-from tests.discussion.conftest import HTMX, answer, comment, question_url, url
-from tests.groups.conftest import logged_in, page
+from tests.support import HTMX, answer, comment, logged_in, page, question_url, url
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ from django.urls import reverse
 from content.models import Question
 from studygroup.discussion import services as discussion
 from studygroup.groups.models import AuditEvent, Membership
-
-from .conftest import logged_in, page
+from tests.support import logged_in, page
 
 pytestmark = pytest.mark.django_db
 

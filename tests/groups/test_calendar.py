@@ -5,7 +5,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from content.models import Question
-from tests.groups.conftest import logged_in, page, plan_meeting
+from tests.support import logged_in, page, plan_meeting
 
 pytestmark = pytest.mark.django_db
 

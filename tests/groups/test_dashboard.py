@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from studygroup.groups import services
 from studygroup.groups.models import Meeting, Membership, ReadingMark, StudyGroup
-from tests.conftest import make_user
-from tests.groups.conftest import chapter, count_queries, logged_in, page, plan_meeting
+from tests.support import chapter, count_queries, logged_in, make_user, page, plan_meeting
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from studygroup.groups import services
 from studygroup.groups.models import JoinRequest, Membership, StudyGroup
-from tests.conftest import PASSWORD, make_user
-from tests.groups.conftest import count_queries, logged_in, page
+from tests.support import PASSWORD, count_queries, logged_in, make_user, page
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from content.importer import text_import
 from content.models import Question, ReadingItem
 from studygroup.groups import services
 from studygroup.groups.models import Meeting
-from tests.groups.conftest import chapter, logged_in, page, plan_meeting
+from tests.support import chapter, logged_in, page, plan_meeting
 
 pytestmark = pytest.mark.django_db
 

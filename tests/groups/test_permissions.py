@@ -14,7 +14,7 @@ from content.models import Question
 from studygroup.discussion import services as discussion
 from studygroup.discussion.models import Answer
 from studygroup.groups.models import Membership
-from tests.groups.conftest import logged_in, page
+from tests.support import logged_in, page
 
 pytestmark = pytest.mark.django_db
 

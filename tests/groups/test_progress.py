@@ -8,8 +8,7 @@ from django.urls import reverse
 from content.importer import text_import
 from content.models import ReadingItem
 from studygroup.groups.models import Membership, ReadingMark
-from tests.conftest import make_user
-from tests.groups.conftest import chapter, count_queries, logged_in, page, plan_meeting
+from tests.support import chapter, count_queries, logged_in, make_user, page, plan_meeting
 
 pytestmark = pytest.mark.django_db
 

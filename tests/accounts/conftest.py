@@ -1,1 +1,0 @@
-from tests.groups.conftest import group, membership  # noqa: F401  (fixtures shared)

@@ -1,0 +1,167 @@
+"""Helpers the tests share (plain functions, no fixtures: those live in tests/conftest.py)."""
+
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from content.models import Chapter, Question, ReadingItem
+from studygroup.discussion import services as discussion
+from studygroup.discussion.models import Answer, Comment
+from studygroup.groups import services as groups
+from studygroup.groups.models import Meeting, Membership, StudyGroup
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_TEXT = ROOT / "content" / "texts" / "russian-revolution-part-2.txt"
+SHIPPED_SLUG = "russian-revolution-part-2"
+SHIPPED_TITLE = "Russian Revolution, part 2"
+
+# The standing cast: everyone has a display name, an e-mail address and the same password.
+PASSWORD = "a-long-study-passphrase"
+HTMX = {"HX-Request": "true"}
+
+
+def make_user(username: str, display_name: str, **extra):
+    return get_user_model().objects.create_user(
+        username=username,
+        email=f"{username}@example.org",
+        password=PASSWORD,
+        display_name=display_name,
+        **extra,
+    )
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page(response) -> str:
+    return response.content.decode()
+
+
+def count_queries(client: Client, url: str) -> int:
+    """The queries a page takes: the budget to hold as its data grows."""
+    client.get(url)  # the first request may set up the session; count the second
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+# Groups ---------------------------------------------------------------------------------
+
+
+def plan_meeting(
+    group: StudyGroup,
+    *,
+    days: float = 7,
+    chapters: Iterable[int] = (15, 16),
+    readings: int = 2,
+    questions: int = 2,
+    place: str = "",
+) -> Meeting:
+    """A meeting ``days`` from now with chapters by number, and the first readings and questions."""
+    # Whole minutes, as a form would give (and as an iCalendar feed can say).
+    starts = (timezone.now() + timedelta(days=days)).replace(second=0, microsecond=0)
+    return groups.meeting_save(
+        group=group,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=90),
+        place=place,
+        chapters=Chapter.objects.filter(text_id=group.text_id, number__in=list(chapters)),
+        readings=ReadingItem.objects.filter(text_id=group.text_id).order_by("level", "position")[
+            :readings
+        ],
+        questions=Question.objects.of_text(group.text)[:questions],
+    )
+
+
+def chapter(group: StudyGroup, number: int) -> Chapter:
+    return Chapter.objects.get(text_id=group.text_id, number=number)
+
+
+# Discussion -----------------------------------------------------------------------------
+
+
+def question_url(group: StudyGroup, question: Question, anchor: str = "") -> str:
+    url = reverse("discussion:question", args=[group.slug, question.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def url(name: str, group: StudyGroup, obj) -> str:
+    return reverse(f"discussion:{name}", args=[group.slug, obj.pk])
+
+
+def answer(membership: Membership, question: Question, body: str = "An answer.") -> Answer:
+    return discussion.answer_post(membership=membership, question=question, body=body)
+
+
+def comment(
+    membership: Membership, on: Answer, body: str = "A comment.", parent: Comment | None = None
+) -> Comment:
+    return discussion.comment_post(membership=membership, answer=on, body=body, parent=parent)
+
+
+# Reading a rendered page: answers are <article>s and comments flat <li>s, neither nested.
+COMMENT_RE = re.compile(
+    r'<li class="comment indent-(?P<indent>\d+)" id="comment-(?P<pk>\d+)">(?P<html>.*?)</li>',
+    re.DOTALL,
+)
+
+
+def comments_shown(html: str) -> list[tuple[int, int, str]]:
+    """(comment id, indent level, its markup) for each comment, in page order."""
+    return [(int(m["pk"]), int(m["indent"]), m["html"]) for m in COMMENT_RE.finditer(html)]
+
+
+def article(html: str, answer: Answer) -> str:
+    """One answer's <article>, its comment thread included."""
+    start = html.index(f'id="answer-{answer.pk}"')
+    return html[start : html.index("</article>", start)]
+
+
+# Browser journeys -----------------------------------------------------------------------
+
+
+def user(django_user_model, username: str, display_name: str):
+    return django_user_model.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        display_name=display_name,
+        email=f"{username}@example.org",
+    )
+
+
+def log_in(page, live_server, username: str, *, through_the_form: bool = False) -> None:
+    """Signed in as ``username``, on the dashboard.
+
+    By default the session is made server-side and its cookie handed to the browser: the
+    journeys are about what comes after. ``through_the_form`` types the password into the
+    log-in page, as a person does (some journeys do, so that page stays covered).
+    """
+    from django.conf import settings
+    from playwright.sync_api import expect
+
+    if through_the_form:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+    else:
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=username))
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+        )
+        page.goto(f"{live_server.url}/dashboard/")
+    expect(page).to_have_url(f"{live_server.url}/dashboard/")
+    expect(page.get_by_role("heading", level=1, name="My groups")).to_be_visible()
