@@ -16,11 +16,25 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def envbool(name: str, default: str) -> bool:
-    return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")
+    # Strict, as in healthchecks: a typo (DJANGO_BEHIND_TLS_PROXY=ture) or an empty value
+    # is refused rather than quietly read as "no".
+    value = os.environ.get(name, default)
+    word = value.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is neither yes nor no: use 1, true, yes or on, or 0, false, no or off"
+    )
 
 
 def envint(name: str, default: str) -> int:
-    return int(os.environ.get(name, default))
+    value = os.environ.get(name, default)
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
 
 
 def envlist(name: str, default: str) -> list[str]:
@@ -167,20 +181,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+# Read in every mode, so that a typo fails in a local run too, not first in production.
+ssl_redirect = envbool("DJANGO_SECURE_SSL_REDIRECT", "1")
+behind_tls_proxy = envbool("DJANGO_BEHIND_TLS_PROXY", "0")
+hsts_seconds = envint("DJANGO_HSTS_SECONDS", "31536000")
 if not DEBUG:
-    SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", "1")
+    SECURE_SSL_REDIRECT = ssl_redirect
     # A load balancer probes /healthz over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    if envbool("DJANGO_BEHIND_TLS_PROXY", "0"):
+    if behind_tls_proxy:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", "31536000")
+    SECURE_HSTS_SECONDS = hsts_seconds
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
 # Mail (Django 6.1's MAILERS): the console in local runs without a mail host, SMTP otherwise.
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+email_port = envint("DJANGO_EMAIL_PORT", "587" if EMAIL_HOST else "25")
+email_use_tls = envbool("DJANGO_EMAIL_USE_TLS", "1" if EMAIL_HOST else "0")
 if DEBUG and not EMAIL_HOST:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 else:
@@ -189,10 +209,10 @@ else:
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
                 "host": EMAIL_HOST or "localhost",
-                "port": envint("DJANGO_EMAIL_PORT", "587" if EMAIL_HOST else "25"),
+                "port": email_port,
                 "username": os.environ.get("DJANGO_EMAIL_HOST_USER", ""),
                 "password": os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", ""),
-                "use_tls": envbool("DJANGO_EMAIL_USE_TLS", "1" if EMAIL_HOST else "0"),
+                "use_tls": email_use_tls,
                 "timeout": 10,
             },
         }
