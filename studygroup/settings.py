@@ -121,13 +121,21 @@ LOGOUT_REDIRECT_URL = "content:home"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 
-# A shared cache (Redis) when configured, which the log-in throttle needs across servers;
-# otherwise each process keeps its own.
+# The cache holds the rate-limit and log-in counts, so every app process and server must
+# share it: Redis when configured, else a table in the database (`manage.py
+# createcachetable`; the test database gets it when it is created). Never a per-process
+# cache: four gunicorn workers would allow four times every limit.
 REDIS_URL = os.environ.get("DJANGO_REDIS_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {
+        "BACKEND": "studygroup.cache.DatabaseCache",  # Django's, with counting made atomic
+        "LOCATION": "studygroup_cache",
+        # Past this many entries Django culls, live counts too: keep it well above the
+        # counts one window can hold.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
 }
 LOGIN_THROTTLE = {"attempts": envint("DJANGO_LOGIN_ATTEMPTS", "5"), "seconds": 15 * 60}
 # (requests, seconds) per client address, or per user where posting; see studygroup/ratelimit.py.

@@ -392,6 +392,7 @@ def _prepare(env: dict[str, str]) -> dict:
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
     python = str(BIN / "python")
     _run([python, "manage.py", "migrate", "--no-input"], env)
+    _run([python, "manage.py", "createcachetable"], env)  # log-in failures count there
     _run([python, "manage.py", "import_text", TEXT_FILE], env)
     _run([python, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"], env)
     return json.loads(_run([python, "-c", SETUP_SCRIPT], env).strip().splitlines()[-1])
