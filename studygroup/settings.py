@@ -146,6 +146,11 @@ RATE_LIMITS = {
     "invite": (20, 10 * 60),  # invite codes tried, right or wrong
     "post": (30, 5 * 60),  # answers and comments per member
 }
+# How many proxies in front of the app append to X-Forwarded-For (1 for one load balancer).
+# 0: the client is the connecting address and the header, which anyone can send, is ignored.
+PROXY_HOPS = envint("DJANGO_PROXY_HOPS", "0")
+if PROXY_HOPS < 0:
+    raise ImproperlyConfigured(f"DJANGO_PROXY_HOPS={PROXY_HOPS} must be 0 or more")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

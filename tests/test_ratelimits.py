@@ -1,5 +1,5 @@
 """Rate limits: clear 429 pages for sign-ups, password resets, invite guessing and posting,
-counted once for every process."""
+keyed on the one client-address rule and counted once for every process."""
 
 import os
 import secrets
@@ -86,6 +86,92 @@ def test_posting_is_limited_per_member(client, shipped_text, facilitator):
     response = client.post(url, {"body": "One too many."}, headers={"HX-Request": "true"})
     assert response.status_code == 429
     assert Answer.objects.filter(group=group).count() == 4
+
+
+# ----------------------------------------------------------------- who the client is
+
+PROXY = "10.0.0.2"
+
+
+@pytest.mark.parametrize(
+    ("hops", "remote", "forwarded", "client"),
+    [
+        # Not behind a proxy: the header is the client's own to write, and ignored.
+        (0, "198.51.100.7", "", "198.51.100.7"),
+        (0, "198.51.100.7", "203.0.113.9", "198.51.100.7"),
+        # Behind one proxy: the last hop is the one it appended; the rest is the client's.
+        (1, PROXY, "198.51.100.7", "198.51.100.7"),
+        (1, PROXY, "203.0.113.9, 198.51.100.7", "198.51.100.7"),
+        (1, PROXY, "203.0.113.9,198.51.100.7", "198.51.100.7"),
+        (1, PROXY, "", PROXY),  # reached without the proxy (a health probe): the peer
+        # Behind a CDN and a load balancer: the second hop from the end.
+        (2, PROXY, "203.0.113.9, 198.51.100.7, 192.0.2.1", "198.51.100.7"),
+        (2, PROXY, "198.51.100.7", "198.51.100.7"),  # came in past the CDN
+        # IPv6: one host's /64 is one client; IPv4 in IPv6 clothing is IPv4.
+        (0, "2001:db8:1:2:a:b:c:d", "", "2001:db8:1:2::/64"),
+        (1, PROXY, "2001:db8:1:2::99", "2001:db8:1:2::/64"),
+        (0, "::ffff:198.51.100.7", "", "198.51.100.7"),
+        (1, PROXY, "unknown", "unknown"),  # not an address: counted as given
+    ],
+)
+def test_client_address(rf, settings, hops, remote, forwarded, client):
+    settings.PROXY_HOPS = hops
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    request = rf.get("/", REMOTE_ADDR=remote, headers=headers)
+    assert ratelimit.client_address(request) == client
+
+
+def test_behind_the_proxy_each_client_has_its_own_signup_limit(client, settings):
+    settings.PROXY_HOPS = 1
+    for n in range(3):
+        client.post(reverse("accounts:signup"), signup_data(n), **via_proxy("198.51.100.7"))
+        client.logout()
+    assert (
+        client.post(
+            reverse("accounts:signup"), signup_data(8), **via_proxy("198.51.100.7")
+        ).status_code
+        == 429
+    )
+    # Another client behind the same proxy, and the first one forging another first hop.
+    other = client.post(reverse("accounts:signup"), signup_data(9), **via_proxy("203.0.113.9"))
+    assert other.status_code == 302
+    client.logout()
+    forged = client.post(
+        reverse("accounts:signup"),
+        signup_data(10),
+        **via_proxy("198.51.100.7", sent="203.0.113.200"),
+    )
+    assert forged.status_code == 429
+
+
+def test_not_behind_a_proxy_a_forged_header_does_not_escape_a_limit(client):
+    for n in range(3):
+        headers = {"X-Forwarded-For": f"203.0.113.{n}"}
+        client.post(reverse("accounts:password_reset"), {"email": "a@example.org"}, headers=headers)
+    response = client.post(
+        reverse("accounts:password_reset"),
+        {"email": "a@example.org"},
+        headers={"X-Forwarded-For": "203.0.113.99"},
+    )
+    assert response.status_code == 429
+
+
+def test_behind_the_proxy_invite_guessing_is_limited_per_client(
+    client, settings, shipped_text, facilitator
+):
+    settings.PROXY_HOPS = 1
+    group = group_services.group_create(user=facilitator, text=shipped_text, name="Readers")
+    for n in range(3):
+        client.get(reverse("groups:join", args=[f"guess{n}"]), **via_proxy("198.51.100.7"))
+    assert client.get(group.invite_path(), **via_proxy("198.51.100.7")).status_code == 429
+    assert client.get(group.invite_path(), **via_proxy("203.0.113.9")).status_code == 200
+
+
+def via_proxy(client_ip: str, sent: str = "") -> dict:
+    """What the app receives when ``client_ip`` comes through our proxy, which appends the
+    address it saw to whatever X-Forwarded-For the client ``sent``."""
+    forwarded = f"{sent}, {client_ip}" if sent else client_ip
+    return {"REMOTE_ADDR": PROXY, "headers": {"X-Forwarded-For": forwarded}}
 
 
 # ------------------------------------------------------- one count for every process
