@@ -3,7 +3,10 @@ is, and the 429 page that goes with them.
 
 Limits are named in settings.RATE_LIMITS as (attempts, seconds). A view asks
 ``limited(request, name, key)`` before doing the work (``key`` defaults to the client's
-address); ``hit`` counts an attempt, ``over`` looks without counting.
+address); ``hit`` counts an attempt, ``over`` looks without counting. The log-in form
+counts every try against its account and its address before the password is checked, and
+takes it back (``unhit``) when the password was right: guesses sent all at once cannot
+slip in under the limit, and only failures stay counted.
 
 The counts live in the default cache, which settings make one for every process and
 server: Redis (DJANGO_REDIS_URL), or else a table in the database, whose incr()
@@ -27,6 +30,7 @@ tests run:
   lockout response replaces the page, where the join page shows its forms with the reason.
 """
 
+import contextlib
 import hashlib
 import ipaddress
 import time
@@ -35,6 +39,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+# Log-in throttling guards accounts: DJANGO_RATE_LIMITS=0 (load tests) leaves it on.
+ALWAYS_ON = frozenset({"login_account", "login_address"})
 
 
 def client_address(request: HttpRequest) -> str:
@@ -61,6 +68,10 @@ def client_address(request: HttpRequest) -> str:
     return str(ip)
 
 
+def _enabled(name: str) -> bool:
+    return settings.RATE_LIMITS_ENABLED or name in ALWAYS_ON
+
+
 def _key(name: str, key: str) -> tuple[str, int, int]:
     count, seconds = settings.RATE_LIMITS[name]
     # Hashed: a user name typed at the log-in form may hold anything, at any length.
@@ -75,7 +86,7 @@ def _wait(seconds: int) -> int:
 
 def over(name: str, key: str) -> bool:
     """Whether the limit is used up, without counting this look."""
-    if not settings.RATE_LIMITS_ENABLED:
+    if not _enabled(name):
         return False
     cache_key, count, _ = _key(name, key)
     return (cache.get(cache_key) or 0) >= count
@@ -83,7 +94,7 @@ def over(name: str, key: str) -> bool:
 
 def hit(name: str, key: str) -> int | None:
     """Count one attempt; the seconds to wait if the limit is passed, else None."""
-    if not settings.RATE_LIMITS_ENABLED:
+    if not _enabled(name):
         return None
     cache_key, count, seconds = _key(name, key)
     try:
@@ -92,6 +103,32 @@ def hit(name: str, key: str) -> int | None:
         # The entry outlives its window, so it never expires while it is counted in.
         used = 1 if cache.add(cache_key, 1, seconds + 1) else cache.incr(cache_key)
     return _wait(seconds) if used > count else None
+
+
+def unhit(name: str, key: str) -> None:
+    """Take back an attempt that ``hit`` counted (a log-in whose password was right)."""
+    if not _enabled(name):
+        return
+    with contextlib.suppress(ValueError):  # the window has turned since: nothing to take back
+        cache.decr(_key(name, key)[0])
+
+
+def attempt(*limits: tuple[str, str]) -> int | None:
+    """Count one attempt against each (name, key); if any of them is used up, take it back
+    from the others, so that a refused try costs nothing, and return the seconds to wait."""
+    waits = [(limit, hit(*limit)) for limit in limits]
+    refused = [wait for _, wait in waits if wait is not None]
+    if not refused:
+        return None
+    for limit, wait in waits:
+        if wait is None:
+            unhit(*limit)
+    return max(refused)
+
+
+def clear(name: str, key: str) -> None:
+    """Forget the current window's count (an account whose password was just reset)."""
+    cache.delete(_key(name, key)[0])
 
 
 def limited(request: HttpRequest, name: str, key: str = "") -> HttpResponse | None:

@@ -137,10 +137,14 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 }
-LOGIN_THROTTLE = {"attempts": envint("DJANGO_LOGIN_ATTEMPTS", "5"), "seconds": 15 * 60}
-# (requests, seconds) per client address, or per user where posting; see studygroup/ratelimit.py.
+# Rate limits, as (attempts, seconds) in fixed windows; see studygroup/ratelimit.py. Failed
+# log-ins count per account (the user name, in any case) and per client address, and those
+# two stay on when DJANGO_RATE_LIMITS=0 turns the others off.
+login_attempts = envint("DJANGO_LOGIN_ATTEMPTS", "5")
 RATE_LIMITS_ENABLED = envbool("DJANGO_RATE_LIMITS", "1")
 RATE_LIMITS = {
+    "login_account": (login_attempts, 15 * 60),
+    "login_address": (4 * login_attempts, 15 * 60),  # a classroom may share one address
     "signup": (10, 60 * 60),
     "password_reset": (5, 60 * 60),
     "invite": (20, 10 * 60),  # invite codes tried, right or wrong

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 def _limits_on(settings):
     settings.RATE_LIMITS_ENABLED = True
     settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
         "signup": (3, 3600),
         "password_reset": (2, 3600),
         "invite": (3, 600),

@@ -12,7 +12,13 @@ from django.views.decorators.http import require_POST, require_safe
 from studygroup.ratelimit import limited
 
 from . import services
-from .forms import DeleteAccountForm, ProfileForm, SignupForm, ThrottledLoginForm
+from .forms import (
+    DeleteAccountForm,
+    ProfileForm,
+    SignupForm,
+    ThrottledLoginForm,
+    forget_login_failures,
+)
 from .models import new_calendar_token
 
 
@@ -48,6 +54,7 @@ class LoginView(auth_views.LoginView):
         response = super().form_invalid(form)
         if form.has_error("__all__", "throttled"):
             response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
         return response
 
 
@@ -56,6 +63,15 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def post(self, request, *args, **kwargs):
         return limited(request, "password_reset") or super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's new-password page; the account's failed log-ins are forgotten with the old
+    password, so its owner can log in at once."""
+
+    def form_valid(self, form):
+        forget_login_failures(form.user.get_username())
+        return super().form_valid(form)
 
 
 @login_required

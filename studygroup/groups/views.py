@@ -261,12 +261,15 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 return _joined(request, code)
             if login_form.has_error("__all__", "throttled"):
                 status = 429
-    return render(
+    response = render(
         request,
         "groups/join.html",
         {"group": group, "code": code, "signup_form": signup_form, "login_form": login_form},
         status=status,
     )
+    if status == 429:
+        response["Retry-After"] = str(login_form.retry_after)
+    return response
 
 
 @login_required
