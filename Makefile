@@ -25,6 +25,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py createcachetable
 	$(PY) manage.py import_text $(SHIPPED_TEXT) --title "$(SHIPPED_TITLE)"
 	@# Demo log-ins for a local try-out; the command refuses to run with DJANGO_DEBUG=0.
 	@if [ "$${DJANGO_DEBUG:-1}" != "0" ]; then $(PY) manage.py demo_data; fi

@@ -16,11 +16,25 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def envbool(name: str, default: str) -> bool:
-    return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")
+    # Strict, as in healthchecks: a typo (DJANGO_BEHIND_TLS_PROXY=ture) or an empty value
+    # is refused rather than quietly read as "no".
+    value = os.environ.get(name, default)
+    word = value.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is neither yes nor no: use 1, true, yes or on, or 0, false, no or off"
+    )
 
 
 def envint(name: str, default: str) -> int:
-    return int(os.environ.get(name, default))
+    value = os.environ.get(name, default)
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
 
 
 def envlist(name: str, default: str) -> list[str]:
@@ -110,23 +124,40 @@ LOGOUT_REDIRECT_URL = "content:home"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 
-# A shared cache (Redis) when configured, which the log-in throttle needs across servers;
-# otherwise each process keeps its own.
+# The cache holds the rate-limit and log-in counts, so every app process and server must
+# share it: Redis when configured, else a table in the database (`manage.py
+# createcachetable`; the test database gets it when it is created). Never a per-process
+# cache: four gunicorn workers would allow four times every limit.
 REDIS_URL = os.environ.get("DJANGO_REDIS_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {
+        "BACKEND": "studygroup.core.cache.DatabaseCache",  # Django's, with counting made atomic
+        "LOCATION": "studygroup_cache",
+        # Past this many entries Django culls, live counts too: keep it well above the
+        # counts one window can hold.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
 }
-LOGIN_THROTTLE = {"attempts": envint("DJANGO_LOGIN_ATTEMPTS", "5"), "seconds": 15 * 60}
-# (requests, seconds) per client address, or per user where posting; see studygroup/ratelimit.py.
+# Rate limits, as (attempts, seconds) in fixed windows; see studygroup/core/ratelimit.py. Failed
+# log-ins count per account (the user name, in any case) and per client address, and those
+# two stay on when DJANGO_RATE_LIMITS=0 turns the others off.
+login_attempts = envint("DJANGO_LOGIN_ATTEMPTS", "5")
 RATE_LIMITS_ENABLED = envbool("DJANGO_RATE_LIMITS", "1")
 RATE_LIMITS = {
+    "login_account": (login_attempts, 15 * 60),
+    "login_address": (4 * login_attempts, 15 * 60),  # a classroom may share one address
     "signup": (10, 60 * 60),
     "password_reset": (5, 60 * 60),
     "invite": (20, 10 * 60),  # invite codes tried, right or wrong
     "post": (30, 5 * 60),  # answers and comments per member
 }
+# How many proxies in front of the app append to X-Forwarded-For (1 for one load balancer).
+# 0: the client is the connecting address and the header, which anyone can send, is ignored.
+PROXY_HOPS = envint("DJANGO_PROXY_HOPS", "0")
+if PROXY_HOPS < 0:
+    raise ImproperlyConfigured(f"DJANGO_PROXY_HOPS={PROXY_HOPS} must be 0 or more")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -170,20 +201,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+# Read in every mode, so that a typo fails in a local run too, not first in production.
+ssl_redirect = envbool("DJANGO_SECURE_SSL_REDIRECT", "1")
+behind_tls_proxy = envbool("DJANGO_BEHIND_TLS_PROXY", "0")
+hsts_seconds = envint("DJANGO_HSTS_SECONDS", "31536000")
 if not DEBUG:
-    SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", "1")
+    SECURE_SSL_REDIRECT = ssl_redirect
     # A load balancer probes /healthz over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    if envbool("DJANGO_BEHIND_TLS_PROXY", "0"):
+    if behind_tls_proxy:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", "31536000")
+    SECURE_HSTS_SECONDS = hsts_seconds
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
 # Mail (Django 6.1's MAILERS): the console in local runs without a mail host, SMTP otherwise.
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+email_port = envint("DJANGO_EMAIL_PORT", "587" if EMAIL_HOST else "25")
+email_use_tls = envbool("DJANGO_EMAIL_USE_TLS", "1" if EMAIL_HOST else "0")
 if DEBUG and not EMAIL_HOST:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 else:
@@ -192,10 +229,10 @@ else:
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
                 "host": EMAIL_HOST or "localhost",
-                "port": envint("DJANGO_EMAIL_PORT", "587" if EMAIL_HOST else "25"),
+                "port": email_port,
                 "username": os.environ.get("DJANGO_EMAIL_HOST_USER", ""),
                 "password": os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", ""),
-                "use_tls": envbool("DJANGO_EMAIL_USE_TLS", "1" if EMAIL_HOST else "0"),
+                "use_tls": email_use_tls,
                 "timeout": 10,
             },
         }

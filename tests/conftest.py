@@ -7,6 +7,8 @@ test reuses it inside its transaction; a transactional test (live server, races)
 gone after the one before flushed the database, and imports it again.
 """
 
+import itertools
+import secrets
 from types import SimpleNamespace
 
 import pytest
@@ -44,11 +46,18 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Log-in throttles count in the cache: no test inherits another's failures."""
-    from django.core.cache import cache
+def _own_cache_space(settings):
+    """Rate limits and log-in failures count in the cache, a table of the test database
+    (or Redis, with DJANGO_REDIS_URL): each test counts under a prefix of its own, so no
+    test inherits another's counts, even from tests that commit, and nothing is wiped."""
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-{_RUN}-{next(_test_numbers)}"}
+        for name, config in settings.CACHES.items()
+    }
 
-    cache.clear()
+
+_RUN = secrets.token_hex(4)  # Redis outlives a run of the suite
+_test_numbers = itertools.count()
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from .forms import ThrottledAdminLoginForm
 from .models import User
+
+# The admin's log-in page counts failures with ours.
+admin.site.login_form = ThrottledAdminLoginForm
 
 
 @admin.register(User)

@@ -1,7 +1,8 @@
 from django import forms
-from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
-from django.core.cache import cache
+
+from studygroup.core import ratelimit
 
 from .models import User
 
@@ -38,37 +39,57 @@ class ProfileForm(DisplayNameMixin, forms.ModelForm):
         self.fields["email"].required = True
 
 
-class ThrottledLoginForm(AuthenticationForm):
-    """Django's log-in form, refusing further tries after repeated failures.
+THROTTLED = "Too many failed log-ins. Wait %(wait)s, or reset your password."
 
-    Failures count per user name and per address, in the shared cache, for a quarter of an
-    hour; the message is the same whether or not the account exists.
+
+class LoginThrottle:
+    """A log-in form's clean(), refusing further tries after repeated failures.
+
+    Failures count per account (the user name as typed, in any case) and per client
+    address, each with its own limit (settings.RATE_LIMITS "login_account" and
+    "login_address"). A try counts before its password is checked, so that guesses sent
+    all at once cannot all get through, and is taken back when the password was right.
+    The refusal reads the same whether or not the account exists.
     """
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": "Too many failed log-ins. Wait 15 minutes, or reset your password.",
-    }
-
-    def _keys(self) -> list[str]:
-        username = (self.data.get("username") or "").strip().lower()
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        return [f"login-fail:user:{username}", f"login-fail:addr:{address}"]
-
-    @property
-    def throttled(self) -> bool:
-        limit = settings.LOGIN_THROTTLE["attempts"]
-        counts = cache.get_many(self._keys())
-        user_key, addr_key = self._keys()
-        return counts.get(user_key, 0) >= limit or counts.get(addr_key, 0) >= limit * 4
+    retry_after: int | None = None  # seconds, once refused
 
     def clean(self):
-        if self.throttled:
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            for key in self._keys():
-                cache.add(key, 0, settings.LOGIN_THROTTLE["seconds"])
-                cache.incr(key)
-            raise
+        username = self.cleaned_data.get("username")
+        if username is None or not self.cleaned_data.get("password"):
+            return super().clean()  # a field is missing: no password is checked
+        limits = [
+            ("login_account", login_account_key(username)),
+            ("login_address", ratelimit.client_address(self.request) if self.request else ""),
+        ]
+        if wait := ratelimit.attempt(*limits):
+            self.retry_after = wait
+            minutes = ratelimit.minutes(wait)
+            raise forms.ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"wait": f"{minutes} minute{'s' if minutes != 1 else ''}"},
+            )
+        cleaned_data = super().clean()  # a wrong password raises: its try stays counted
+        for limit in limits:
+            ratelimit.unhit(*limit)
+        return cleaned_data
+
+
+def login_account_key(username: str) -> str:
+    return username.casefold()
+
+
+def forget_login_failures(username: str) -> None:
+    """A fresh start for an account whose password was just reset, as THROTTLED promises."""
+    ratelimit.clear("login_account", login_account_key(username))
+
+
+class ThrottledLoginForm(LoginThrottle, AuthenticationForm):
+    error_messages = {**AuthenticationForm.error_messages, "throttled": THROTTLED}
+
+
+class ThrottledAdminLoginForm(LoginThrottle, AdminAuthenticationForm):
+    """The admin's log-in, throttled alike: it guards the accounts most worth guessing."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, "throttled": THROTTLED}

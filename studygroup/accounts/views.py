@@ -8,9 +8,9 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from studygroup.core.http import safe_next
-from studygroup.ratelimit import limited
+from studygroup.core.ratelimit import limited
 
-from .forms import ProfileForm, SignupForm, ThrottledLoginForm
+from .forms import ProfileForm, SignupForm, ThrottledLoginForm, forget_login_failures
 from .models import new_calendar_token
 
 
@@ -37,6 +37,7 @@ class LoginView(auth_views.LoginView):
         response = super().form_invalid(form)
         if form.has_error("__all__", "throttled"):
             response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
         return response
 
 
@@ -45,6 +46,15 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def post(self, request, *args, **kwargs):
         return limited(request, "password_reset") or super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's new-password page; the account's failed log-ins are forgotten with the old
+    password, so its owner can log in at once."""
+
+    def form_valid(self, form):
+        forget_login_failures(form.user.get_username())
+        return super().form_valid(form)
 
 
 @login_required

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from content.models import Chapter, ReadingItem
-from studygroup import ratelimit
 from studygroup.accounts.forms import SignupForm, ThrottledLoginForm
+from studygroup.core import ratelimit
 from studygroup.core.http import safe_next
 
 from . import calendar, services
@@ -235,12 +235,15 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 return _joined(request, code)
             if login_form.has_error("__all__", "throttled"):
                 status = 429
-    return render(
+    response = render(
         request,
         "groups/join.html",
         {"group": group, "code": code, "signup_form": signup_form, "login_form": login_form},
         status=status,
     )
+    if status == 429:
+        response["Retry-After"] = str(login_form.retry_after)
+    return response
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""Signing up, logging in and out, resetting a password, the profile, and the log-in throttle."""
+"""Signing up, logging in and out, resetting a password, the profile."""
 
 import re
 
@@ -165,39 +165,3 @@ def test_profile_needs_an_email(client, member):
     assert "This field is required." in page(response)
     member.refresh_from_db()
     assert member.email == "max@example.org"
-
-
-THROTTLED = "Too many failed log-ins. Wait 15 minutes, or reset your password."
-
-
-def fail_logins(client, username: str, times: int) -> None:
-    for _ in range(times):
-        response = client.post(LOGIN, {"username": username, "password": "wrong"})
-        assert response.status_code == 200
-
-
-def test_repeated_failures_throttle_even_the_right_password(client, member, settings):
-    fail_logins(client, "max", settings.LOGIN_THROTTLE["attempts"])
-    response = client.post(LOGIN, {"username": "max", "password": PASSWORD})
-    assert response.status_code == 429
-    assert THROTTLED in page(response)
-    assert client.get(DASHBOARD).status_code == 302  # not logged in
-
-
-def test_throttle_follows_the_setting(client, member, settings):
-    settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "attempts": 2}
-    fail_logins(client, "max", 2)
-    assert client.post(LOGIN, {"username": "max", "password": PASSWORD}).status_code == 429
-
-
-def test_throttle_reads_the_same_for_unknown_names(client, settings):
-    fail_logins(client, "nobody", settings.LOGIN_THROTTLE["attempts"])
-    response = client.post(LOGIN, {"username": "nobody", "password": "wrong"})
-    assert response.status_code == 429
-    assert THROTTLED in page(response)
-
-
-def test_fewer_failures_do_not_throttle(client, member, settings):
-    fail_logins(client, "max", settings.LOGIN_THROTTLE["attempts"] - 1)
-    response = client.post(LOGIN, {"username": "max", "password": PASSWORD})
-    assert response.url == DASHBOARD

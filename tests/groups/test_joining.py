@@ -306,7 +306,7 @@ def test_a_facilitator_leaves_once_another_is_named(group, facilitator, membersh
 
 def test_join_page_log_in_is_throttled_too(client, open_group, outsider, settings):
     url = join_url(open_group)
-    for _ in range(settings.LOGIN_THROTTLE["attempts"]):
+    for _ in range(settings.RATE_LIMITS["login_account"][0]):
         client.post(url, {"action": "login", "username": "otto", "password": "wrong"})
     response = client.post(url, {"action": "login", "username": "otto", "password": PASSWORD})
     assert response.status_code == 429

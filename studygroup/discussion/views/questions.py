@@ -15,9 +15,9 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from content.models import Chapter
 from studygroup.core.http import HtmxHttpRequest, parse_id
+from studygroup.core.ratelimit import limited
 from studygroup.groups.access import group_for_facilitator, group_for_member
 from studygroup.groups.models import Membership, StudyGroup
-from studygroup.ratelimit import limited
 
 from .. import services, threads
 from ..access import answer_for_member, comment_for_member, question_for_group
