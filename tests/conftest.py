@@ -12,6 +12,7 @@ import secrets
 from types import SimpleNamespace
 
 import pytest
+from django.db import transaction
 
 from content.importer import text_import
 from content.models import Question, StudyText
@@ -38,6 +39,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, with the shipped text in it once for the whole session."""
     with django_db_blocker.unblock():
         _import_shipped_text()
+
+
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """One transaction around a whole module: what a module-scoped fixture builds inside it
+    is shared by the module's tests (each runs in a savepoint of its own, as every test
+    does) and rolled back when the module is done. The suite's setUpTestData."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -12,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from content.models import Chapter, Question, ReadingItem
+from content.models import Chapter, Question, ReadingItem, StudyText
 from studygroup.discussion import services as discussion
 from studygroup.discussion.models import Answer, Comment
 from studygroup.groups import services as groups
@@ -86,6 +87,41 @@ def plan_meeting(
 
 def chapter(group: StudyGroup, number: int) -> Chapter:
     return Chapter.objects.get(text_id=group.text_id, number=number)
+
+
+def build_cast(shipped_text: StudyText) -> SimpleNamespace:
+    """The standing cast, for module-scoped fixtures (tests/conftest.py's function fixtures build
+    the same people and groups one by one)."""
+    people = {
+        "facilitator": make_user("fay", "Fay Facilitator"),
+        "member": make_user("max", "Max Member"),
+        "outsider": make_user("otto", "Otto Outsider"),
+        "admin": make_user("ada", "Ada Admin", is_staff=True, is_superuser=True),
+    }
+    group = groups.group_create(
+        user=people["facilitator"],
+        text=shipped_text,
+        name="Tuesday Readers",
+        meeting_place="Room 2, Central Library",
+        join_policy=StudyGroup.JoinPolicy.APPROVAL,
+    )
+    membership = Membership.objects.create(group=group, user=people["member"])
+    group_b = groups.group_create(user=people["outsider"], text=shipped_text, name="B")
+    plan_meeting(group_b, days=3, chapters=[20])
+    join_request = groups.group_join(
+        user=make_user("rita", "Rita Requester"), code=group.invite_code
+    )
+    meeting = plan_meeting(group)
+    return SimpleNamespace(
+        group=group,
+        membership=membership,
+        group_b=group_b,
+        join_request=join_request,
+        meeting=meeting,
+        chapter=chapter(group, 15),
+        reading=meeting.readings.first(),
+        users=people,
+    )
 
 
 # Discussion -----------------------------------------------------------------------------
