@@ -31,12 +31,13 @@ run: install
 	@if [ "$${DJANGO_DEBUG:-1}" != "0" ]; then $(PY) manage.py demo_data; fi
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# On every core (pytest-xdist); each worker has its own test database.
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 # Stops and restarts the local PostgreSQL (root, pg_ctlcluster): run it alone.
 test-faults: install
-	$(PY) -m pytest -m faults tests/faults $(PYTEST_ARGS)
+	$(PY) -m pytest -n 0 -m faults tests/faults $(PYTEST_ARGS)
 
 # The benchmark (docs/benchmarks.md): builds the studygroup_bench database on the local
 # PostgreSQL, serves it with gunicorn on 127.0.0.1 and loads it; ~15 min, BENCH_ARGS=--small ~3.

@@ -55,9 +55,16 @@ def module_transaction(django_db_setup, django_db_blocker):
         atomic.__exit__(None, None, None)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+@pytest.fixture(scope="session", autouse=True)
+def _fast_passwords():
+    """Cheap hashing for the whole session, module-scoped fixtures' users included (a real
+    hasher's work factor is most of a sign-up's time)."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
 
 
 @pytest.fixture(autouse=True)

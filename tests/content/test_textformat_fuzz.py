@@ -40,6 +40,8 @@ from content.textformat import (
 from tests.support import SHIPPED_SLUG, SHIPPED_TEXT
 
 PARSE_SETTINGS = settings(max_examples=200, deadline=None)
+# Generating a whole study text is the slow part: fewer of them, each a whole file.
+TEXT_SETTINGS = settings(max_examples=60, deadline=None)
 IMPORT_SETTINGS = settings(
     max_examples=12,  # for each of three sources
     deadline=None,
@@ -406,7 +408,7 @@ def encoded(lines: list[str], newline: str, final: bool) -> bytes:
     return (newline.join(lines) + (newline if final else "")).encode()
 
 
-@PARSE_SETTINGS
+@TEXT_SETTINGS
 @given(study_text(), st.sampled_from(["\n", "\r\n"]), st.booleans())
 def test_generated_texts_come_back_line_for_line(text, newline, final):
     lines, expected = text

@@ -29,8 +29,7 @@ def shared_cast(module_transaction, django_db_blocker):
 
 
 @pytest.fixture
-def cast(shared_cast, db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def cast(shared_cast, db):
     return shared_cast
 
 
