@@ -44,7 +44,32 @@ class CommentAdmin(PostAdmin):
 
 @admin.register(Discussion)
 class DiscussionAdmin(admin.ModelAdmin):
+    """A question's settings in a group, saved through the service that audits a lock."""
+
     list_display = ["question", "group", "locked", "answer_first"]
     list_filter = ["locked"]
     list_select_related = ["question", "group"]
     raw_id_fields = ["group", "question"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return ["group", "question"] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: Discussion, form, change: bool) -> None:
+        saved = services.discussion_set(
+            group=obj.group,
+            question=obj.question,
+            locked=obj.locked,
+            answer_first=obj.answer_first,
+            by=request.user,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: Discussion) -> None:
+        # Deleting the row returns the question to the group's rules: unlocked, as the group.
+        services.discussion_set(
+            group=obj.group,
+            question=obj.question,
+            locked=False,
+            answer_first=None,
+            by=request.user,
+        )

@@ -1,13 +1,22 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
+from . import services
 from .models import AuditEvent, GroupQuestion, JoinRequest, Meeting, Membership, StudyGroup
 
 
 class MembershipInline(admin.TabularInline):
+    """Who is in the group. Roles change and members leave on the group's Members page,
+    where the last-facilitator rule holds and the audit log records it."""
+
     model = Membership
     fields = ["user", "role", "joined"]
-    raw_id_fields = ["user"]
+    readonly_fields = ["user", "role", "joined"]
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(StudyGroup)
@@ -19,6 +28,34 @@ class StudyGroupAdmin(admin.ModelAdmin):
     readonly_fields = ["slug", "invite_code", "created"]
     inlines = [MembershipInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        # The text is fixed once the group exists: answers and readings hang off it.
+        return [*self.readonly_fields, "text"] if obj else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: StudyGroup, form, change: bool) -> None:
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Through the services, so the audit log records the admin's change as a
+        # facilitator's: compared with the row as it was, not the form's copy.
+        group = StudyGroup.objects.get(pk=obj.pk)
+        editable = {name: form.cleaned_data[name] for name in services.EDITABLE}
+        services.group_update(group=group, by=request.user, **editable)
+        if {"invite_enabled", "join_policy"} & set(form.changed_data):
+            services.invite_settings(
+                group=group,
+                by=request.user,
+                enabled=form.cleaned_data["invite_enabled"],
+                policy=form.cleaned_data["join_policy"],
+            )
+        return None
+
+    def delete_model(self, request: HttpRequest, obj: StudyGroup) -> None:
+        services.group_delete(group=obj, by=request.user)  # its own questions go too
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for group in queryset:
+            services.group_delete(group=group, by=request.user)
+
 
 @admin.register(GroupQuestion)
 class GroupQuestionAdmin(admin.ModelAdmin):
@@ -27,12 +64,22 @@ class GroupQuestionAdmin(admin.ModelAdmin):
     list_display = ["question", "group", "position"]
     list_filter = ["group"]
     list_select_related = ["question", "group"]
-    raw_id_fields = ["question", "group"]
     search_fields = ["question__body", "group__name"]
+
+    # Added on the group's Questions page (which numbers them); their words are edited
+    # through the question.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
+    """Meetings are planned and changed on the group's pages (their forms keep the rules
+    of times and assignments); here admins look, and cancel."""
+
     list_display = ["group", "starts_at", "ends_at", "place"]
     list_filter = ["group"]
     list_select_related = ["group"]
@@ -40,13 +87,50 @@ class MeetingAdmin(admin.ModelAdmin):
     filter_horizontal = ["chapters", "readings", "questions"]
     raw_id_fields = ["group"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: Meeting) -> None:
+        services.meeting_cancel(meeting=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for meeting in queryset.select_related("group"):
+            services.meeting_cancel(meeting=meeting, by=request.user)
+
 
 @admin.register(JoinRequest)
 class JoinRequestAdmin(admin.ModelAdmin):
+    """Requests are answered with the actions, through the service (the requester joins,
+    hears of it, and the audit log records who decided)."""
+
     list_display = ["user", "group", "state", "created", "decided_by", "decided"]
     list_filter = ["state"]
     list_select_related = ["user", "group", "decided_by"]
-    raw_id_fields = ["user", "group", "decided_by"]
+    actions = ["approve", "decline"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def _decide(self, request: HttpRequest, queryset, approve: bool) -> None:
+        done = 0
+        for join_request in queryset.filter(state=JoinRequest.State.PENDING):
+            services.request_decide(join_request=join_request, by=request.user, approve=approve)
+            done += 1
+        self.message_user(request, f"{done} answered (requests already answered are left).")
+
+    @admin.action(description="Approve the selected requests", permissions=["view"])
+    def approve(self, request: HttpRequest, queryset) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description="Decline the selected requests", permissions=["view"])
+    def decline(self, request: HttpRequest, queryset) -> None:
+        self._decide(request, queryset, approve=False)
 
 
 @admin.register(AuditEvent)

@@ -76,3 +76,63 @@ def test_admins_read_the_log_but_cannot_edit_it(group, admin, facilitator):
     listing = client.get(reverse("admin:groups_auditevent_changelist"))
     assert "New invite link" in page(listing)
     assert client.get(reverse("admin:groups_auditevent_add")).status_code == 403
+
+
+def test_meetings_settings_and_questions_are_recorded(group, facilitator, meeting):
+    client = logged_in(facilitator)
+    client.post(
+        reverse("groups:edit", args=[group.slug]),
+        {"name": "Wednesday Readers", "time_zone": "Europe/London"},
+    )
+    client.post(reverse("groups:questions", args=[group.slug]), {"body": "Why July?"})
+    client.post(reverse("groups:meeting_delete", args=[group.slug, meeting.pk]))
+    assert [a[:2] for a in actions(group)] == [
+        ("meeting_plan", ""),  # the fixture planned it through the service, without a person
+        ("group_edit", "fay"),
+        ("question_add", "fay"),
+        ("meeting_cancel", "fay"),
+    ]
+    assert actions(group)[1][2] == "name, meeting place"
+
+
+def test_the_admins_changes_go_through_the_same_rules(group, join_request, admin, facilitator):
+    client = logged_in(admin)
+    form = client.get(f"/admin/groups/studygroup/{group.pk}/change/")
+    assert form.status_code == 200
+    assert 'name="memberships-0-role"' not in page(form), "roles change on the Members page"
+    response = client.post(
+        f"/admin/groups/studygroup/{group.pk}/change/",
+        {
+            "name": "Renamed by an admin",
+            "description": "",
+            "meeting_place": "",
+            "time_zone": "Europe/London",
+            "join_policy": "open",
+            "invite_enabled": "on",
+            "answer_first": "on",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+            "memberships-0-id": Membership.objects.get(group=group).pk,
+            "memberships-0-group": group.pk,
+        },
+    )
+    assert response.status_code == 302, page(response)
+    client.post(
+        "/admin/groups/joinrequest/",
+        {"action": "approve", "_selected_action": [join_request.pk]},
+    )
+    assert Membership.objects.filter(group=group, user=join_request.user).exists()
+    assert [a[:2] for a in actions(group)] == [
+        ("group_edit", "ada"),
+        ("invite_settings", "ada"),
+        ("approve", "ada"),
+    ]
+    assert actions(group)[0][2] == "name, meeting place, answer before seeing the others"
+    group.refresh_from_db()
+    assert (group.name, group.join_policy, group.answer_first) == (
+        "Renamed by an admin",
+        "open",
+        True,
+    )
