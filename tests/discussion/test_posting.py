@@ -2,6 +2,7 @@
 and keep what was typed, placeholders that keep replies in place, and nothing of another
 group or text within reach."""
 
+import re
 import threading
 from types import SimpleNamespace
 
@@ -425,3 +426,46 @@ def test_a_locked_question_refuses_posts_and_keeps_the_old_ones(group, member, t
     if target.question != targets["answer_create"].question:
         assert "Max&#x27;s answer." in html or "Max's answer." in html
         assert "Mia&#x27;s answer." in html or "Mia's answer." in html
+
+
+# Every form has a page of its own: where a link leads without JavaScript. ------------------
+
+
+def test_the_reply_form_comes_as_a_page_or_in_place(group, membership, mia_membership, question):
+    maxs = answer(membership, question, "Max's answer.")
+    mias = comment(mia_membership, maxs, "Mia asks *why*.")
+    reply_url = f"{url('comment_create', group, maxs)}?parent={mias.pk}"
+    client = logged_in(membership.user)
+
+    html = page(client.get(reply_url))
+    assert "<h1>Your reply</h1>" in html
+    assert "Replying to Mia Member" in html and "<em>why</em>" in html  # what is answered
+    assert f'<input type="hidden" name="parent" value="{mias.pk}">' in html
+    fragment = page(client.get(reply_url, headers=HTMX))
+    assert "<html" not in fragment and 'id="reply-' in fragment and "Your reply" in fragment
+
+    token = re.search(r'name="token" value="([^"]+)"', html)[1]
+    response = client.post(reply_url, {"parent": mias.pk, "body": "Because.", "token": token})
+    reply = Comment.objects.get(parent=mias)
+    assert response.url == question_url(group, question, f"comment-{reply.pk}")
+
+
+def test_edit_delete_and_hide_each_have_a_page(group, membership, fay_membership, question):
+    maxs = answer(membership, question, "Max's first thoughts.")
+    mine = comment(membership, maxs, "Max's comment.")
+    client = logged_in(membership.user)
+    edit = page(client.get(url("comment_edit", group, mine)))
+    assert "Edit your comment" in edit and "Max&#x27;s comment.</textarea>" in edit
+    confirm = page(client.get(url("comment_delete", group, mine)))
+    assert "Delete your comment?" in confirm and "<p>Max's comment.</p>" in confirm
+    assert not Comment.objects.get(pk=mine.pk).is_deleted  # asking is not doing
+    assert client.post(url("comment_delete", group, mine)).status_code == 302
+    assert Comment.objects.get(pk=mine.pk).is_deleted
+
+    # Only the author opens the edit form; only a facilitator the one to hide.
+    fay = logged_in(fay_membership.user)
+    assert fay.get(url("answer_edit", group, maxs)).status_code == 403
+    assert client.get(url("answer_moderate", group, maxs)).status_code == 403
+    hide = page(fay.get(url("answer_moderate", group, maxs)))
+    assert "Hide this answer" in hide and "Max&#x27;s first thoughts." not in hide
+    assert "<p>Max's first thoughts.</p>" in hide

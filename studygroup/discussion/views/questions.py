@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import reswap, retarget, trigger_client_event
 
@@ -23,7 +24,7 @@ from .. import services, threads
 from ..access import answer_for_member, comment_for_member, question_for_group
 from ..forms import AnswerForm, CommentForm, DiscussionForm, HideForm
 from ..models import Answer, Comment
-from ..rules import standing
+from ..rules import shown, standing
 
 FORM_OR_WRITE = require_http_methods(["GET", "HEAD", "POST"])
 
@@ -180,6 +181,7 @@ def _form_page(
     submit: str,
     hidden: dict | None = None,
     context_post: str = "",
+    quoted_html: str = "",
     status: int = 200,
 ) -> HttpResponse:
     """A post's form: in place with htmx (a fetched reply form, or a refused post with what
@@ -196,6 +198,8 @@ def _form_page(
         "target": target,
         "hidden": hidden or {},
         "context_post": context_post,
+        # What is replied to, as the replier may read it (the page without JavaScript).
+        "quoted_html": quoted_html,
     }
     if request.htmx:
         response = render(request, "discussion/post_form.html#form", context)
@@ -205,9 +209,28 @@ def _form_page(
     return render(request, "discussion/post_form.html", context, status=status)
 
 
+def _readable_html(membership: Membership, post: Answer | Comment) -> str:
+    """A post's text as this member may read it, or the line saying why not."""
+    see = shown(
+        deleted=post.is_deleted,
+        hidden=post.is_hidden,
+        hidden_reason=post.hidden_reason,
+        author_id=post.author_id,
+        viewer=membership,
+    )
+    return mark_safe(post.body_html) if see.text else see.notice  # sanitised when saved
+
+
 def _confirm_page(
-    request: HtmxHttpRequest, *, title: str, message: str, submit: str, back: str, hidden=None
-):
+    request: HtmxHttpRequest,
+    *,
+    title: str,
+    message: str,
+    submit: str,
+    back: str,
+    hidden: dict | None = None,
+    quoted_html: str = "",
+) -> HttpResponse:
     """Without JavaScript, a destructive click lands here first and asks."""
     return render(
         request,
@@ -219,6 +242,7 @@ def _confirm_page(
             "back": back,
             "action": request.get_full_path(),
             "hidden": hidden or {},
+            "quoted_html": quoted_html,
         },
     )
 
@@ -333,6 +357,7 @@ def _delete(request: HtmxHttpRequest, membership, post: Answer | Comment) -> Htt
             + ("its comments stay." if post is answer else "replies to it stay."),
             submit=f"Delete my {kind}",
             back=back,
+            quoted_html=_readable_html(membership, post),
         )
     try:
         services.post_delete(post=post, user=request.user)
@@ -411,6 +436,7 @@ def comment_create(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpR
         hidden={"parent": parent.pk} if parent else None,
         submit="Reply" if parent else "Comment",
         context_post=f"Replying to {author.name if author else 'a former member'}",
+        quoted_html=_readable_html(membership, parent or answer),
         status=400 if request.method == "POST" else 200,
     )
 
@@ -430,6 +456,7 @@ def _moderate(request: HtmxHttpRequest, membership, post: Answer | Comment) -> H
                 submit=f"Show the {kind} again",
                 back=back,
                 hidden={"action": "unhide"},
+                quoted_html=_readable_html(membership, post),
             )
         return render(
             request,
