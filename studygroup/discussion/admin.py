@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+
+from studygroup.accounts.http import AuthenticatedHttpRequest
 
 from . import services
 from .models import Answer, Comment, Discussion
@@ -17,13 +18,13 @@ class PostAdmin(admin.ModelAdmin):
     actions = ["hide", "unhide"]
 
     @admin.action(description="Hide the selected posts (reason: removed by an admin)")
-    def hide(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def hide(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for post in queryset:
             services.post_hide(post=post, by=request.user, reason="Removed by an admin.")
         self.message_user(request, f"{len(queryset)} hidden.", messages.SUCCESS)
 
     @admin.action(description="Show the selected posts again")
-    def unhide(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def unhide(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for post in queryset:
             services.post_unhide(post=post, by=request.user)
         self.message_user(request, f"{len(queryset)} shown again.", messages.SUCCESS)
