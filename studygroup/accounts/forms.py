@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
@@ -7,6 +9,8 @@ from .models import User
 
 
 class DisplayNameMixin:
+    cleaned_data: dict[str, Any]  # the form's, which this mixes into
+
     def clean_display_name(self) -> str:
         # One line: it goes into page headings and e-mail subjects.
         name = " ".join(self.cleaned_data["display_name"].split())
@@ -21,7 +25,7 @@ class SignupForm(DisplayNameMixin, UserCreationForm):
         fields = ["username", "display_name", "email"]
         help_texts = {"display_name": "The name the other members of your groups see."}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
         self.fields["email"].help_text = "For password resets and, if you like, notifications."
@@ -33,7 +37,7 @@ class ProfileForm(DisplayNameMixin, forms.ModelForm):
         model = User
         fields = ["display_name", "email", "email_notifications"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
 
