@@ -185,7 +185,9 @@ if not DEBUG:
 # Mail (Django 6.1's MAILERS): the console in local runs without a mail host, SMTP otherwise.
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
 if DEBUG and not EMAIL_HOST:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    MAILERS: dict[str, dict[str, object]] = {
+        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    }
 else:
     MAILERS = {
         "default": {
