@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.text import slugify
 
@@ -17,8 +19,9 @@ class TextImportForm(forms.Form):
         required=False, max_length=200, help_text="Leave empty to keep the current title."
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what super().clean() returns; typed as maybe None
         upload = cleaned.get("file")
         if upload is None:
             return cleaned

@@ -86,10 +86,11 @@ def text_import(*, slug: str, data: bytes, title: str | None = None) -> ImportRe
         text, created = StudyText.objects.select_for_update().get_or_create(
             slug=slug, defaults={"title": title or title_from_slug(slug)}
         )
-        renamed = bool(title) and text.title != title
-        if renamed:
+        renamed = False
+        if title and text.title != title:
             text.title = title
             text.save(update_fields=["title", "updated"])
+            renamed = True
         report = ImportReport(text=text, text_created=created, text_renamed=renamed)
         _sync_chapters(text, parsed.chapters, report)
         _sync_questions(text, parsed.questions, report.tallies["questions"])
@@ -203,7 +204,7 @@ def _sync_readings(
         wanted.append({"level": level, "position": positions[level], **reading.__dict__})
 
     def line(fields: Any) -> str:
-        get = fields.get if isinstance(fields, dict) else fields.__dict__.get
+        get: Callable[[str], Any] = fields.get if isinstance(fields, dict) else fields.__dict__.get
         return textformat.render_reading(
             textformat.ParsedReading(get("title"), get("author"), get("reference"), get("note"))
         )

@@ -98,7 +98,7 @@ class Paragraph(models.Model):
             )
         parsed = textformat.paragraphs_from_lines(lines)
         if parsed != [textformat.ParsedParagraph(self.kind, self.body, self.citation)]:
-            reasons = {
+            reasons: dict[str, str] = {  # keyed by the column's value, a plain str
                 self.Kind.VERSE: "A verse block needs at least three lines, each at most "
                 f"{textformat.VERSE_MAX_LINE} characters.",
                 self.Kind.QUOTATION: "A quotation starts with an opening curly quote (“) and "

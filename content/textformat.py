@@ -86,8 +86,8 @@ def decode(data: bytes) -> list[str]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise TextFormatError(line, "is not valid UTF-8 text (save the file as UTF-8)") from None
+        at = data.count(b"\n", 0, exc.start) + 1
+        raise TextFormatError(at, "is not valid UTF-8 text (save the file as UTF-8)") from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     for number, line in enumerate(lines, 1):

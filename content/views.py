@@ -3,10 +3,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from .models import Chapter, Question, ReadingItem, StudyText
+from .models import Chapter, ChapterQuerySet, Question, ReadingItem, StudyText
 
 
-def _toc_prefetch() -> Prefetch:
+def _toc_prefetch() -> "Prefetch[str, ChapterQuerySet]":  # a generic for mypy only
     return Prefetch("chapters", queryset=Chapter.objects.in_order().only("text", "number", "title"))
 
 

@@ -222,7 +222,9 @@ EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
 email_port = envint("DJANGO_EMAIL_PORT", "587" if EMAIL_HOST else "25")
 email_use_tls = envbool("DJANGO_EMAIL_USE_TLS", "1" if EMAIL_HOST else "0")
 if DEBUG and not EMAIL_HOST:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    MAILERS: dict[str, dict[str, object]] = {
+        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    }
 else:
     MAILERS = {
         "default": {

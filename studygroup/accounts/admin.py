@@ -13,7 +13,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "display_name", "email", "is_staff", "is_active", "last_login"]
     search_fields = ["username", "display_name", "email"]
     fieldsets = [
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),  # never None there; typed as maybe
         ("studygroup", {"fields": ["display_name", "email_notifications", "calendar_token"]}),
     ]
     add_fieldsets = [

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
@@ -8,6 +10,8 @@ from .models import User
 
 
 class DisplayNameMixin:
+    cleaned_data: dict[str, Any]  # the form's, which this mixes into
+
     def clean_display_name(self) -> str:
         # One line: it goes into page headings and e-mail subjects.
         name = " ".join(self.cleaned_data["display_name"].split())
@@ -22,7 +26,7 @@ class SignupForm(DisplayNameMixin, UserCreationForm):
         fields = ["username", "display_name", "email"]
         help_texts = {"display_name": "The name the other members of your groups see."}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
         self.fields["email"].help_text = "For password resets and, if you like, notifications."
@@ -34,7 +38,7 @@ class ProfileForm(DisplayNameMixin, forms.ModelForm):
         model = User
         fields = ["display_name", "email", "email_notifications"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
 
@@ -42,7 +46,7 @@ class ProfileForm(DisplayNameMixin, forms.ModelForm):
 THROTTLED = "Too many failed log-ins. Wait %(wait)s, or reset your password."
 
 
-class LoginThrottle:
+class LoginThrottle(AuthenticationForm):
     """A log-in form's clean(), refusing further tries after repeated failures.
 
     Failures count per account (the user name as typed, in any case) and per client
@@ -54,7 +58,7 @@ class LoginThrottle:
 
     retry_after: int | None = None  # seconds, once refused
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
         if username is None or not self.cleaned_data.get("password"):
             return super().clean()  # a field is missing: no password is checked
@@ -85,7 +89,7 @@ def forget_login_failures(username: str) -> None:
     ratelimit.clear("login_account", login_account_key(username))
 
 
-class ThrottledLoginForm(LoginThrottle, AuthenticationForm):
+class ThrottledLoginForm(LoginThrottle):
     error_messages = {**AuthenticationForm.error_messages, "throttled": THROTTLED}
 
 

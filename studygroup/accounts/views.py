@@ -1,17 +1,21 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from studygroup.core.http import safe_next
 from studygroup.core.ratelimit import limited
 
 from .forms import ProfileForm, SignupForm, ThrottledLoginForm, forget_login_failures
-from .models import new_calendar_token
+from .http import AuthenticatedHttpRequest
+from .models import User, new_calendar_token
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -24,7 +28,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.name}.")
-        return redirect(safe_next(request, reverse_lazy("groups:dashboard")))
+        return redirect(safe_next(request, reverse("groups:dashboard")))
     return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")})
 
 
@@ -33,7 +37,7 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
-    def form_invalid(self, form):
+    def form_invalid(self, form: ThrottledLoginForm) -> HttpResponse:  # type: ignore[override]
         response = super().form_invalid(form)
         if form.has_error("__all__", "throttled"):
             response.status_code = 429
@@ -44,7 +48,7 @@ class LoginView(auth_views.LoginView):
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset, with a limit on how many e-mails one address can trigger."""
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return limited(request, "password_reset") or super().post(request, *args, **kwargs)
 
 
@@ -52,13 +56,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's new-password page; the account's failed log-ins are forgotten with the old
     password, so its owner can log in at once."""
 
-    def form_valid(self, form):
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         forget_login_failures(form.user.get_username())
         return super().form_valid(form)
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -69,7 +73,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def calendar_reset(request: HttpRequest) -> HttpResponse:
+def calendar_reset(request: AuthenticatedHttpRequest) -> HttpResponse:
     request.user.calendar_token = new_calendar_token()
     request.user.save(update_fields=["calendar_token"])
     messages.success(request, "Your calendar has a new address; the old one no longer works.")

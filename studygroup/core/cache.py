@@ -15,6 +15,7 @@ and then reads what the first one wrote. incr() rewrites only the value, never t
 
 import base64
 import pickle
+from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
@@ -23,13 +24,23 @@ from django.utils.timezone import now
 
 
 class DatabaseCache(DjangoDatabaseCache):
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+    def __init__(self, table: str, params: dict[str, Any]) -> None:
+        super().__init__(table, params)
+        self._table = table  # Django's sets it too; said here for the type checker
+
+    def add(
+        self,
+        key: str,
+        value: Any,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> bool:
         alias = router.db_for_write(self.cache_model_class)
         with transaction.atomic(using=alias):
             self._lock(alias, self.make_and_validate_key(key, version=version), live=False)
-            return super().add(key, value, timeout, version)
+            return bool(super().add(key, value, timeout, version))
 
-    def incr(self, key, delta=1, version=None):
+    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         cache_key = self.make_and_validate_key(key, version=version)
         alias = router.db_for_write(self.cache_model_class)
         connection = connections[alias]
@@ -46,7 +57,7 @@ class DatabaseCache(DjangoDatabaseCache):
                 f"SELECT {value_column} FROM {table} WHERE {key_column} = %s", [cache_key]
             )
             stored = connection.ops.process_clob(cursor.fetchone()[0])
-            number = pickle.loads(base64.b64decode(stored.encode(), validate=True)) + delta
+            number: int = pickle.loads(base64.b64decode(stored.encode(), validate=True)) + delta
             pickled = base64.b64encode(pickle.dumps(number, self.pickle_protocol)).decode("latin1")
             cursor.execute(
                 f"UPDATE {table} SET {value_column} = %s WHERE {key_column} = %s",
@@ -69,4 +80,4 @@ class DatabaseCache(DjangoDatabaseCache):
                 f"WHERE {quote('cache_key')} = %s AND {expires} {'>' if live else '<='} %s",
                 [cache_key, moment],
             )
-            return cursor.rowcount == 1
+            return bool(cursor.rowcount == 1)

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 class Card:
     __slots__ = ()
 
-    def __getitem__(self, name: str):
+    def __getitem__(self, name: str) -> object:
         return getattr(self, name)
 
 

@@ -1,4 +1,5 @@
 import logging
+from collections.abc import Callable
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ class DatabaseUnavailableMiddleware:
     rolls back. Django reconnects by itself (CONN_HEALTH_CHECKS) once the database is back.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -53,7 +53,7 @@ def client_address(request: HttpRequest) -> str:
     write what it likes there. An IPv6 client counts by its /64, the block one host is
     usually given whole.
     """
-    address = request.META.get("REMOTE_ADDR", "")
+    address: str = request.META.get("REMOTE_ADDR", "")
     if hops := settings.PROXY_HOPS:
         forwarded = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         address = forwarded[-min(hops, len(forwarded))] or address

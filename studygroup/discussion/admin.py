@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from studygroup.accounts.http import AuthenticatedHttpRequest, staff_user
+
 from . import services
 from .models import Answer, Comment, Discussion
 
@@ -17,15 +19,15 @@ class PostAdmin(admin.ModelAdmin):
     actions = ["hide", "unhide"]
 
     @admin.action(description="Hide the selected posts (reason: removed by an admin)")
-    def hide(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def hide(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for post in queryset:
-            services.post_hide(post=post, by=request.user, reason="Removed by an admin.")
+            services.post_hide(post=post, by=staff_user(request), reason="Removed by an admin.")
         self.message_user(request, f"{len(queryset)} hidden.", messages.SUCCESS)
 
     @admin.action(description="Show the selected posts again")
-    def unhide(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def unhide(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for post in queryset:
-            services.post_unhide(post=post, by=request.user)
+            services.post_unhide(post=post, by=staff_user(request))
         self.message_user(request, f"{len(queryset)} shown again.", messages.SUCCESS)
 
 
@@ -60,7 +62,7 @@ class DiscussionAdmin(admin.ModelAdmin):
             question=obj.question,
             locked=obj.locked,
             answer_first=obj.answer_first,
-            by=request.user,
+            by=staff_user(request),
         )
         obj.pk = saved.pk
 
@@ -71,5 +73,5 @@ class DiscussionAdmin(admin.ModelAdmin):
             question=obj.question,
             locked=False,
             answer_first=None,
-            by=request.user,
+            by=staff_user(request),
         )

@@ -4,9 +4,11 @@ Each function runs in one transaction and enforces its rule here, whoever calls 
 views, the admin or a test. A refused write raises ``DiscussionError`` with the reason.
 """
 
+import enum
 import unicodedata
 import uuid
 from collections.abc import Iterable
+from typing import Final, Literal
 
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Count, F, Subquery, Value
@@ -14,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from content.models import Question
+from studygroup.accounts.models import User
 from studygroup.core.errors import NotAllowed
 from studygroup.groups.audit import audit
 from studygroup.groups.models import AuditEvent, Membership, StudyGroup
@@ -126,7 +129,7 @@ def answer_post(
     return answer
 
 
-def check_author(post: Answer | Comment, user) -> None:
+def check_author(post: Answer | Comment, user: User) -> None:
     """The author check: only the post's author changes it, and not once it is deleted."""
     if post.author_id != user.pk:
         raise NotAuthor("Only its author can change a post.")
@@ -142,7 +145,7 @@ def _locked(post: Answer | Comment) -> bool:
 
 
 @transaction.atomic
-def post_edit(*, post: Answer | Comment, user, body: str) -> Answer | Comment:
+def post_edit(*, post: Answer | Comment, user: User, body: str) -> Answer | Comment:
     check_author(post, user)
     if _locked(post):
         raise DiscussionError("This question is locked: no new posts.")
@@ -156,7 +159,7 @@ def post_edit(*, post: Answer | Comment, user, body: str) -> Answer | Comment:
 
 
 @transaction.atomic
-def post_delete(*, post: Answer | Comment, user) -> Answer | Comment:
+def post_delete(*, post: Answer | Comment, user: User) -> Answer | Comment:
     """The text goes; the post stays as a placeholder so its replies keep their place."""
     check_author(post, user)
     post.body, post.body_html, post.deleted = "", "", timezone.now()
@@ -192,7 +195,14 @@ def comment_post(
 
 
 @transaction.atomic
-def _comment_post(*, membership, answer, body, parent, token) -> Comment:
+def _comment_post(
+    *,
+    membership: Membership,
+    answer: Answer,
+    body: str,
+    parent: Comment | None,
+    token: uuid.UUID | None,
+) -> Comment:
     group, author = membership.group, membership.user
     if answer.group_id != group.pk or (parent and parent.answer_id != answer.pk):
         raise DiscussionError("That post is not in this group.")
@@ -222,7 +232,7 @@ def _comment_post(*, membership, answer, body, parent, token) -> Comment:
 
 
 @transaction.atomic
-def post_hide(*, post: Answer | Comment, by, reason: str) -> Answer | Comment:
+def post_hide(*, post: Answer | Comment, by: User, reason: str) -> Answer | Comment:
     """A facilitator hides a post: its author still sees it, with the reason."""
     reason = " ".join((reason or "").split())
     if not reason:
@@ -233,7 +243,7 @@ def post_hide(*, post: Answer | Comment, by, reason: str) -> Answer | Comment:
     return post
 
 
-def _audit_post(post, by, action: str, extra: str = "") -> None:
+def _audit_post(post: Answer | Comment, by: User | None, action: str, extra: str = "") -> None:
     kind, group = (
         ("answer", post.group) if isinstance(post, Answer) else ("comment", post.answer.group)
     )
@@ -242,14 +252,20 @@ def _audit_post(post, by, action: str, extra: str = "") -> None:
 
 
 @transaction.atomic
-def post_unhide(*, post: Answer | Comment, by=None) -> Answer | Comment:
+def post_unhide(*, post: Answer | Comment, by: User | None = None) -> Answer | Comment:
     post.hidden, post.hidden_by, post.hidden_reason = None, None, ""
     post.save(update_fields=["hidden", "hidden_by", "hidden_reason"])
     _audit_post(post, by, AuditEvent.Action.UNHIDE)
     return post
 
 
-UNCHANGED = object()
+class _Unchanged(enum.Enum):
+    """The sentinel's type (an enum of one, so that mypy narrows ``is not UNCHANGED``)."""
+
+    UNCHANGED = enum.auto()
+
+
+UNCHANGED: Final = _Unchanged.UNCHANGED
 
 
 @transaction.atomic
@@ -258,8 +274,8 @@ def discussion_set(
     group: StudyGroup,
     question: Question,
     locked: bool | None = None,
-    answer_first: object = UNCHANGED,
-    by=None,
+    answer_first: bool | Literal[_Unchanged.UNCHANGED] | None = UNCHANGED,
+    by: User | None = None,
 ) -> Discussion:
     """Lock or unlock a question in a group, or set its own answer-first rule."""
     _question_of(group, question)
@@ -309,7 +325,7 @@ def comments_repath(*, answer_ids: Iterable[int]) -> None:
         .order_by("id")
         .only("id", "parent_id", "answer_id")
     )
-    by_id = {c.pk: c for c in comments}
+    by_id: dict[int | None, Comment] = {c.pk: c for c in comments}  # get(None): a top comment
     for comment in comments:  # parents have smaller ids, so theirs are done first
         comment.path = Comment.path_under(by_id.get(comment.parent_id), comment.pk)
     Comment.objects.bulk_update(comments, ["path"], batch_size=2000)

@@ -10,6 +10,7 @@ shows (its URLs, its time, what this viewer may do with it) worked out here, onc
 see what is ``rules``' to say; this module asks it.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from html import unescape
 
@@ -227,7 +228,7 @@ class Cards:
 
 
 def comment_rows(
-    answers: list[Answer], *, first: bool = False, after: str = "", limit: int | None = None
+    answers: Sequence[Answer], *, first: bool = False, after: str = "", limit: int | None = None
 ):
     """Comments of these answers in reading order, in one query: all of them, the first
     screen of each thread, or (for one answer) ``limit`` after the path ``after``."""

@@ -5,12 +5,14 @@ answer is 404, as if the group did not exist; to a member whose role is too low,
 """
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404
+
+from studygroup.accounts.http import AuthenticatedHttpRequest
 
 from .models import Membership, StudyGroup
 
 
-def group_for_member(request: HttpRequest, slug: str) -> tuple[StudyGroup, Membership]:
+def group_for_member(request: AuthenticatedHttpRequest, slug: str) -> tuple[StudyGroup, Membership]:
     """The group and the viewer's membership; 404 to anyone outside it."""
     membership = (
         Membership.objects.select_related("group", "group__text")
@@ -23,7 +25,9 @@ def group_for_member(request: HttpRequest, slug: str) -> tuple[StudyGroup, Membe
     return membership.group, membership
 
 
-def group_for_facilitator(request: HttpRequest, slug: str) -> tuple[StudyGroup, Membership]:
+def group_for_facilitator(
+    request: AuthenticatedHttpRequest, slug: str
+) -> tuple[StudyGroup, Membership]:
     """As ``group_for_member``, and 403 to a member who is not a facilitator."""
     group, membership = group_for_member(request, slug)
     if not membership.is_facilitator:

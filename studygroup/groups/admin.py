@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from studygroup.accounts.http import staff_user
+
 from . import services
 from .models import AuditEvent, GroupQuestion, JoinRequest, Meeting, Membership, StudyGroup
 
@@ -39,22 +41,22 @@ class StudyGroupAdmin(admin.ModelAdmin):
         # facilitator's: compared with the row as it was, not the form's copy.
         group = StudyGroup.objects.get(pk=obj.pk)
         editable = {name: form.cleaned_data[name] for name in services.EDITABLE}
-        services.group_update(group=group, by=request.user, **editable)
+        services.group_update(group=group, by=staff_user(request), **editable)
         if {"invite_enabled", "join_policy"} & set(form.changed_data):
             services.invite_settings(
                 group=group,
-                by=request.user,
+                by=staff_user(request),
                 enabled=form.cleaned_data["invite_enabled"],
                 policy=form.cleaned_data["join_policy"],
             )
         return None
 
     def delete_model(self, request: HttpRequest, obj: StudyGroup) -> None:
-        services.group_delete(group=obj, by=request.user)  # its own questions go too
+        services.group_delete(group=obj, by=staff_user(request))  # its own questions go too
 
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
         for group in queryset:
-            services.group_delete(group=group, by=request.user)
+            services.group_delete(group=group, by=staff_user(request))
 
 
 @admin.register(GroupQuestion)
@@ -94,11 +96,11 @@ class MeetingAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request: HttpRequest, obj: Meeting) -> None:
-        services.meeting_cancel(meeting=obj, by=request.user)
+        services.meeting_cancel(meeting=obj, by=staff_user(request))
 
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
         for meeting in queryset.select_related("group"):
-            services.meeting_cancel(meeting=meeting, by=request.user)
+            services.meeting_cancel(meeting=meeting, by=staff_user(request))
 
 
 @admin.register(JoinRequest)
@@ -120,7 +122,9 @@ class JoinRequestAdmin(admin.ModelAdmin):
     def _decide(self, request: HttpRequest, queryset, approve: bool) -> None:
         done = 0
         for join_request in queryset.filter(state=JoinRequest.State.PENDING):
-            services.request_decide(join_request=join_request, by=request.user, approve=approve)
+            services.request_decide(
+                join_request=join_request, by=staff_user(request), approve=approve
+            )
             done += 1
         self.message_user(request, f"{done} answered (requests already answered are left).")
 

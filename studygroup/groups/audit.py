@@ -1,7 +1,9 @@
+from studygroup.accounts.models import User
+
 from .models import AuditEvent, StudyGroup
 
 
-def audit(*, group: StudyGroup, actor, action: str, detail: str) -> AuditEvent:
+def audit(*, group: StudyGroup, actor: User | None, action: str, detail: str) -> AuditEvent:
     """Record a change for the group's facilitators and the admins to see later.
 
     Called inside the transaction of the change itself, so the two stand or fall together.

@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -6,7 +7,14 @@ from django.utils import timezone
 from content.models import Chapter, Question, ReadingItem, StudyText
 
 from . import services
-from .models import StudyGroup
+from .models import Meeting, StudyGroup
+
+
+def _choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """One of the form's model choice fields, typed as one (``fields`` holds plain Fields)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
 
 
 class GroupForm(forms.ModelForm):
@@ -27,15 +35,16 @@ class GroupForm(forms.ModelForm):
         }
         labels = {"text": "Study text"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             # Answers and readings hang off the text: it is fixed once the group exists.
             # How people join is the invite page's (one place to change it).
             del self.fields["text"], self.fields["join_policy"]
         else:
-            self.fields["text"].queryset = StudyText.objects.order_by("title")
-            self.fields["text"].empty_label = None
+            text = _choices(self, "text")
+            text.queryset = StudyText.objects.order_by("title")
+            text.empty_label = None
 
 
 class InviteForm(forms.ModelForm):
@@ -75,20 +84,21 @@ class MeetingForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, group: StudyGroup, **kwargs):
+    def __init__(self, *args: Any, group: StudyGroup, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.group = group
         # Only the group's own text: another text's or group's ids are "not one of the
         # available choices".
-        self.fields["chapters"].queryset = Chapter.objects.filter(text_id=group.text_id)
-        self.fields["readings"].queryset = ReadingItem.objects.filter(
+        _choices(self, "chapters").queryset = Chapter.objects.filter(text_id=group.text_id)
+        _choices(self, "readings").queryset = ReadingItem.objects.filter(
             text_id=group.text_id
         ).order_by("level", "position")
-        self.fields["questions"].queryset = group.questions()
+        _choices(self, "questions").queryset = group.questions()
         self.fields["time"].help_text = f"In the group's time zone, {group.time_zone}."
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what super().clean() returns; typed as maybe None
         if cleaned.get("date") and cleaned.get("time"):
             starts = timezone.make_aware(
                 datetime.combine(cleaned["date"], cleaned["time"]), self.group.tz
@@ -102,7 +112,7 @@ class MeetingForm(forms.Form):
         return cleaned
 
     @classmethod
-    def initial_for(cls, meeting) -> dict:
+    def initial_for(cls, meeting: Meeting) -> dict[str, Any]:
         start = meeting.local_start
         return {
             "date": start.date(),
@@ -127,9 +137,9 @@ class GroupQuestionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, group: StudyGroup, **kwargs):
+    def __init__(self, *args: Any, group: StudyGroup, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["chapters"].queryset = Chapter.objects.filter(text_id=group.text_id)
+        _choices(self, "chapters").queryset = Chapter.objects.filter(text_id=group.text_id)
 
     def clean_body(self) -> str:
         body = " ".join(self.cleaned_data["body"].split())

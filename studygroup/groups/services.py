@@ -6,13 +6,15 @@ They run in a transaction and take keyword arguments only. A refused change rais
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Field, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
 from content.models import Chapter, Question, ReadingItem, StudyText
+from studygroup.accounts.models import User
 from studygroup.core.errors import Refused
 
 from . import events
@@ -42,7 +44,7 @@ def _unique_slug(name: str) -> str:
 
 
 @transaction.atomic
-def group_create(*, user, text: StudyText, name: str, **fields) -> StudyGroup:
+def group_create(*, user: User, text: StudyText, name: str, **fields: Any) -> StudyGroup:
     """Create a group; its creator becomes its first facilitator."""
     group = StudyGroup.objects.create(text=text, name=name, slug=_unique_slug(name), **fields)
     Membership.objects.create(group=group, user=user, role=Membership.Role.FACILITATOR)
@@ -55,7 +57,7 @@ EDITABLE = ("name", "description", "meeting_place", "time_zone", "answer_first")
 
 
 @transaction.atomic
-def group_update(*, group: StudyGroup, by, **fields) -> StudyGroup:
+def group_update(*, group: StudyGroup, by: User, **fields: Any) -> StudyGroup:
     """Change the group's settings; the audit log says which."""
     unknown = set(fields) - set(EDITABLE)
     if unknown:
@@ -67,13 +69,17 @@ def group_update(*, group: StudyGroup, by, **fields) -> StudyGroup:
         setattr(group, name, fields[name])
     group.full_clean(exclude=["text", "slug", "invite_code"])
     group.save(update_fields=changed)
-    labels = [str(StudyGroup._meta.get_field(name).verbose_name) for name in changed]
+    # EDITABLE names the group's own columns, never a reverse relation: each is a Field.
+    labels = [
+        str(cast("Field[Any, Any]", StudyGroup._meta.get_field(name)).verbose_name)
+        for name in changed
+    ]
     audit(group=group, actor=by, action=AuditEvent.Action.GROUP_EDIT, detail=", ".join(labels))
     return group
 
 
 @transaction.atomic
-def group_delete(*, group: StudyGroup, by=None) -> None:
+def group_delete(*, group: StudyGroup, by: User | None = None) -> None:
     """A group goes with everything in it: members, meetings, its own questions, posts."""
     # A group's own questions are rows of the questions table: they go first, with their
     # answers; deleting the group takes the rest.
@@ -82,7 +88,7 @@ def group_delete(*, group: StudyGroup, by=None) -> None:
 
 
 @transaction.atomic
-def invite_rotate(*, group: StudyGroup, by=None) -> StudyGroup:
+def invite_rotate(*, group: StudyGroup, by: User | None = None) -> StudyGroup:
     """A new invite code: the old link stops working at once."""
     group.invite_code = new_invite_code()
     group.save(update_fields=["invite_code"])
@@ -91,7 +97,7 @@ def invite_rotate(*, group: StudyGroup, by=None) -> StudyGroup:
 
 
 @transaction.atomic
-def invite_settings(*, group: StudyGroup, by, enabled: bool, policy: str) -> StudyGroup:
+def invite_settings(*, group: StudyGroup, by: User, enabled: bool, policy: str) -> StudyGroup:
     """Turn the invite link on or off and choose how people join."""
     group.invite_enabled, group.join_policy = enabled, policy
     group.save(update_fields=["invite_enabled", "join_policy"])
@@ -105,7 +111,7 @@ def invite_settings(*, group: StudyGroup, by, enabled: bool, policy: str) -> Stu
 
 
 @transaction.atomic
-def group_join(*, user, code: str) -> Membership | JoinRequest:
+def group_join(*, user: User, code: str) -> Membership | JoinRequest:
     """Follow an invite link: join at once, or ask the facilitators, as the group says."""
     group = (
         StudyGroup.objects.select_for_update().filter(invite_code=code, invite_enabled=True).first()
@@ -128,7 +134,7 @@ def group_join(*, user, code: str) -> Membership | JoinRequest:
 
 
 @transaction.atomic
-def request_decide(*, join_request: JoinRequest, by, approve: bool) -> JoinRequest:
+def request_decide(*, join_request: JoinRequest, by: User, approve: bool) -> JoinRequest:
     """Approve (the requester becomes a member) or decline a pending join request."""
     join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
     if join_request.state != JoinRequest.State.PENDING:
@@ -163,7 +169,7 @@ def keep_a_facilitator(membership: Membership) -> None:
 
 
 @transaction.atomic
-def member_set_role(*, membership: Membership, role: str, by=None) -> Membership:
+def member_set_role(*, membership: Membership, role: str, by: User | None = None) -> Membership:
     if role not in Membership.Role.values:
         raise GroupError("Unknown role.")
     if role == Membership.Role.MEMBER:
@@ -181,7 +187,7 @@ def member_set_role(*, membership: Membership, role: str, by=None) -> Membership
 
 
 @transaction.atomic
-def member_remove(*, membership: Membership, by=None) -> None:
+def member_remove(*, membership: Membership, by: User | None = None) -> None:
     """Remove a member (or leave, when ``by`` is the member): their ticks go with them."""
     keep_a_facilitator(membership)
     leaving = by is not None and by.pk == membership.user_id
@@ -194,7 +200,12 @@ def member_remove(*, membership: Membership, by=None) -> None:
     membership.delete()
 
 
-def _assignments_of(group: StudyGroup, chapters, readings, questions) -> None:
+def _assignments_of(
+    group: StudyGroup,
+    chapters: list[Chapter],
+    readings: list[ReadingItem],
+    questions: list[Question],
+) -> None:
     # Forms limit the choices already; this holds for any caller.
     if any(c.text_id != group.text_id for c in chapters) or any(
         r.text_id != group.text_id for r in readings
@@ -209,7 +220,7 @@ def meeting_save(
     *,
     group: StudyGroup,
     meeting: Meeting | None = None,
-    by=None,
+    by: User | None = None,
     starts_at: datetime,
     ends_at: datetime,
     place: str = "",
@@ -256,7 +267,7 @@ def check_meeting_times(starts_at: datetime, ends_at: datetime) -> None:
 
 
 @transaction.atomic
-def meeting_cancel(*, meeting: Meeting, by=None) -> None:
+def meeting_cancel(*, meeting: Meeting, by: User | None = None) -> None:
     """Take a meeting off the schedule (its assignments go with it; the ticks stay)."""
     audit(
         group=meeting.group, actor=by, action=AuditEvent.Action.MEETING_CANCEL, detail=str(meeting)
@@ -266,7 +277,7 @@ def meeting_cancel(*, meeting: Meeting, by=None) -> None:
 
 @transaction.atomic
 def group_question_add(
-    *, group: StudyGroup, body: str, chapters: Iterable[Chapter] = (), by=None
+    *, group: StudyGroup, body: str, chapters: Iterable[Chapter] = (), by: User | None = None
 ) -> Question:
     """A question only this group discusses, after the text's own."""
     chapters = list(chapters)
@@ -287,10 +298,10 @@ def mark_set(
     reading: ReadingItem | None = None,
 ) -> bool:
     """Tick (or untick) an assigned chapter or reading as done. Idempotent."""
-    if (chapter is None) == (reading is None):
+    thing = chapter or reading
+    if thing is None or (chapter is not None and reading is not None):
         raise GroupError("Mark one chapter or one reading.")
     target = {"chapter": chapter} if chapter else {"reading": reading}
-    thing = chapter or reading
     if thing.text_id != membership.group.text_id:
         raise GroupError("That is not part of this group's text.")
     if done:

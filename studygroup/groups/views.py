@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from content.models import Chapter, ReadingItem
 from studygroup.accounts.forms import SignupForm, ThrottledLoginForm
+from studygroup.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
+from studygroup.accounts.models import User
 from studygroup.core import ratelimit
 from studygroup.core.http import safe_next
 
@@ -31,11 +33,15 @@ from .forms import (
 from .models import JoinRequest, Meeting, Membership, ReadingMark, StudyGroup
 
 AUDIT_SHOWN = 50  # recent changes on the members page; admins see them all
+MARKABLE: dict[str, type[Chapter] | type[ReadingItem]] = {
+    "chapter": Chapter,
+    "reading": ReadingItem,
+}
 
 
 @login_required
 @require_safe
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     memberships = list(
         Membership.objects.filter(user=request.user)
         .select_related("group", "group__text")
@@ -68,10 +74,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     rows = []
     for m in memberships:
-        meeting = next_meeting.get(m.group_id)
-        if meeting:
-            meeting.group = m.group  # already loaded: no query per row
-        rows.append({"membership": m, "group": m.group, "meeting": meeting})
+        upcoming_meeting = next_meeting.get(m.group_id)
+        if upcoming_meeting:
+            upcoming_meeting.group = m.group  # already loaded: no query per row
+        rows.append({"membership": m, "group": m.group, "meeting": upcoming_meeting})
     return render(
         request,
         "groups/dashboard.html",
@@ -86,7 +92,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def group_create(request: HttpRequest) -> HttpResponse:
+def group_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = GroupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -103,7 +109,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def group_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     meetings = list(group.meetings.with_assignments().order_by("starts_at"))
     now = timezone.now()
@@ -135,7 +141,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def group_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def group_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
     # A copy: validating the form writes into its instance, and the service compares.
     form = GroupForm(request.POST or None, instance=copy.copy(group))
@@ -151,7 +157,7 @@ def group_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def invite(request: HttpRequest, slug: str) -> HttpResponse:
+def invite(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
     form = InviteForm(request.POST or None, instance=group)
     if request.method == "POST" and form.is_valid():
@@ -177,16 +183,16 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def invite_rotate(request: HttpRequest, slug: str) -> HttpResponse:
+def invite_rotate(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     services.invite_rotate(group=group, by=request.user)
     messages.success(request, "The invite link is new; the old one no longer works.")
     return redirect("groups:invite", group.slug)
 
 
-def _joined(request: HttpRequest, code: str) -> HttpResponse:
+def _joined(request: HttpRequest, user: User, code: str) -> HttpResponse:
     try:
-        result = services.group_join(user=request.user, code=code)
+        result = services.group_join(user=user, code=code)
     except services.GroupError as exc:
         messages.error(request, str(exc))
         return redirect("groups:dashboard")
@@ -212,7 +218,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "groups/join_invalid.html", status=404)
     if request.user.is_authenticated:
         if request.method == "POST":
-            return _joined(request, code)
+            return _joined(request, request.user, code)
         if Membership.objects.filter(group=group, user=request.user).exists():
             return redirect(group)
         return render(request, "groups/join.html", {"group": group, "code": code})
@@ -227,12 +233,13 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             if signup_form.is_valid():
                 user = signup_form.save()
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                return _joined(request, code)
+                return _joined(request, user, code)
         else:
             login_form = ThrottledLoginForm(request, data=request.POST)
             if login_form.is_valid():
-                login(request, login_form.get_user())
-                return _joined(request, code)
+                user = login_form.get_user()
+                login(request, user)
+                return _joined(request, user, code)
             if login_form.has_error("__all__", "throttled"):
                 status = 429
     response = render(
@@ -247,7 +254,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def members(request: HttpRequest, slug: str) -> HttpResponse:
+def members(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     requests = (
         group.join_requests.filter(state=JoinRequest.State.PENDING).select_related("user")
@@ -275,7 +282,7 @@ def _member_of(group: StudyGroup, member_id: int) -> Membership:
 
 @login_required
 @require_POST
-def member_role(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+def member_role(request: AuthenticatedHttpRequest, slug: str, member_id: int) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     target = _member_of(group, member_id)
     form = RoleForm(request.POST)
@@ -296,7 +303,7 @@ def member_role(request: HttpRequest, slug: str, member_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, slug: str, member_id: int) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     target = _member_of(group, member_id)
     try:
@@ -309,7 +316,7 @@ def member_remove(request: HttpRequest, slug: str, member_id: int) -> HttpRespon
 
 @login_required
 @require_POST
-def leave(request: HttpRequest, slug: str) -> HttpResponse:
+def leave(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     try:
         services.member_remove(membership=membership, by=request.user)
@@ -322,7 +329,7 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_decide(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+def request_decide(request: AuthenticatedHttpRequest, slug: str, request_id: int) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     join_request = get_object_or_404(
         JoinRequest.objects.select_related("user", "group"), group=group, pk=request_id
@@ -343,19 +350,24 @@ def request_decide(request: HttpRequest, slug: str, request_id: int) -> HttpResp
 
 
 @login_required
-def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
+def meeting_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
     return _meeting_form(request, group, membership, None)
 
 
 @login_required
-def meeting_edit(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+def meeting_edit(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
     meeting = get_object_or_404(group.meetings.with_assignments(), pk=meeting_id)
     return _meeting_form(request, group, membership, meeting)
 
 
-def _meeting_form(request, group, membership, meeting: Meeting | None) -> HttpResponse:
+def _meeting_form(
+    request: AuthenticatedHttpRequest,
+    group: StudyGroup,
+    membership: Membership,
+    meeting: Meeting | None,
+) -> HttpResponse:
     initial = MeetingForm.initial_for(meeting) if meeting else {}
     form = MeetingForm(request.POST or None, group=group, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -387,7 +399,7 @@ def _meeting_form(request, group, membership, meeting: Meeting | None) -> HttpRe
 
 @login_required
 @require_POST
-def meeting_delete(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+def meeting_delete(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     meeting = get_object_or_404(Meeting, group=group, pk=meeting_id)
     meeting.group = group
@@ -398,16 +410,21 @@ def meeting_delete(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def mark(request: HttpRequest, slug: str, kind: str, item_id: int) -> HttpResponse:
+def mark(request: AuthenticatedHtmxHttpRequest, slug: str, kind: str, item_id: int) -> HttpResponse:
     """Tick or untick a chapter or reading as done; htmx swaps the button in place."""
     group, membership = group_for_member(request, slug)
-    model = {"chapter": Chapter, "reading": ReadingItem}.get(kind)
+    model = MARKABLE.get(kind)
     if model is None:
         raise Http404
     item = get_object_or_404(model, pk=item_id, text_id=group.text_id)
     form = MarkForm(request.POST)
     done = form.is_valid() and form.cleaned_data["done"]
-    services.mark_set(membership=membership, done=done, **{kind: item})
+    services.mark_set(
+        membership=membership,
+        done=done,
+        chapter=item if isinstance(item, Chapter) else None,
+        reading=item if isinstance(item, ReadingItem) else None,
+    )
     if request.htmx:
         return render(
             request,
@@ -424,7 +441,7 @@ def mark(request: HttpRequest, slug: str, kind: str, item_id: int) -> HttpRespon
 
 
 @login_required
-def question_add(request: HttpRequest, slug: str) -> HttpResponse:
+def question_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The group's questions for everyone in it; facilitators add their own here."""
     if request.method == "POST":
         group, membership = group_for_facilitator(request, slug)

@@ -134,7 +134,7 @@ def comment_posted(sender, *, comment: Comment, membership: Membership, **_) -> 
 def post_edited(sender, *, post: Answer | Comment, user, body_before: str, **_) -> None:
     """Those newly @mentioned by an edit hear of it; those mentioned before already did."""
     is_answer = isinstance(post, Answer)
-    group = post.group if is_answer else post.answer.group
+    group = post.group if isinstance(post, Answer) else post.answer.group  # narrows for mypy
     _tell_mentioned(
         post.body,
         group,

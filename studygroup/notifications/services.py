@@ -9,16 +9,24 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from studygroup.accounts.models import User
 from studygroup.groups.models import StudyGroup
 
 from .models import Notification
 
 
 def notify(
-    *, recipients: Iterable, kind: str, group: StudyGroup, text: str, url: str, actor=None
+    *,
+    recipients: Iterable[User | None],
+    kind: str,
+    group: StudyGroup,
+    text: str,
+    url: str,
+    actor: User | None = None,
 ) -> None:
-    """In-app notifications, and e-mail after the commit to those who want it."""
-    users = {u.pk: u for u in recipients if u is not None and u != actor}
+    """In-app notifications, and e-mail after the commit to those who want it (a former
+    member, ``None``, and the actor hear nothing)."""
+    users: dict[int, User] = {u.pk: u for u in recipients if u is not None and u != actor}
     Notification.objects.bulk_create(
         Notification(recipient=user, kind=kind, group=group, text=text, url=url)
         for user in users.values()
@@ -41,7 +49,7 @@ def notify(
         transaction.on_commit(send, robust=True)
 
 
-def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
+def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     unread = Notification.objects.unread().filter(recipient=user)
     if ids is not None:
         unread = unread.filter(Q(pk__in=list(ids)))

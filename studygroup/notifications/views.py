@@ -2,10 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from studygroup.accounts.http import AuthenticatedHttpRequest
 from studygroup.core.http import parse_id
 
 from . import services
@@ -14,7 +15,7 @@ from .models import Notification
 
 @login_required
 @require_safe
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     items = Notification.objects.filter(recipient=request.user).select_related("group")
     page = Paginator(items, 30).get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {"page": page})
@@ -22,7 +23,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_read(request: HttpRequest) -> HttpResponse:
+def mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     """All read (no ``id``), or one read and followed to where it points."""
     if "id" not in request.POST:
         services.notifications_mark_read(user=request.user)

@@ -1,4 +1,8 @@
+from typing import Any
+
 from django import forms
+
+from studygroup.accounts.models import User
 
 
 class DeleteAccountForm(forms.Form):
@@ -12,7 +16,7 @@ class DeleteAccountForm(forms.Form):
         "discussions keep their sense.",
     )
 
-    def __init__(self, user, *args, **kwargs):
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 

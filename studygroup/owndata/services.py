@@ -1,5 +1,7 @@
 """A member's own data: everything they wrote, to take away; and leaving for good."""
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,7 +15,7 @@ class AccountError(Exception):
     """Deleting the account would break a rule; the message says what to do first."""
 
 
-def account_data(user: User) -> dict:
+def account_data(user: User) -> dict[str, Any]:
     """All a member wrote and did here, in plain structures (for JSON or Markdown)."""
     answers = Answer.objects.filter(author=user).select_related("group", "question")
     comments = Comment.objects.filter(author=user).select_related(
@@ -71,7 +73,7 @@ def account_data(user: User) -> dict:
     }
 
 
-def account_markdown(data: dict) -> str:
+def account_markdown(data: dict[str, Any]) -> str:
     lines = [f"# Everything {data['account']['username']} wrote on studygroup", ""]
     lines += [f"Exported {data['exported']}.", ""]
     for kind in ("answers", "comments"):

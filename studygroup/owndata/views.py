@@ -4,9 +4,11 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
+
+from studygroup.accounts.http import AuthenticatedHttpRequest
 
 from . import services
 from .forms import DeleteAccountForm
@@ -14,7 +16,7 @@ from .forms import DeleteAccountForm
 
 @login_required
 @require_safe
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everything the member wrote, as JSON or Markdown, to keep."""
     data = services.account_data(request.user)
     stamp = data["exported"][:10]
@@ -31,7 +33,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def delete_account(request: HttpRequest) -> HttpResponse:
+def delete_account(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

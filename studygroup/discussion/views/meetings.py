@@ -4,13 +4,14 @@ has read and who has answered (for facilitators)."""
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from studygroup.accounts.http import AuthenticatedHttpRequest
 from studygroup.groups import progress
 from studygroup.groups.access import group_for_facilitator, group_for_member
-from studygroup.groups.models import Meeting, ReadingMark
+from studygroup.groups.models import Meeting, ReadingMark, StudyGroup
 
 from ..reports import answered_tables
 
@@ -24,7 +25,7 @@ class MeetingProgress:
     answered: progress.ProgressTable | None  # None when the meeting sets no questions
 
 
-def progress_of(group, meetings: list[Meeting]) -> list[MeetingProgress]:
+def progress_of(group: StudyGroup, meetings: list[Meeting]) -> list[MeetingProgress]:
     """Both tables for each meeting, in four queries however many meetings and members."""
     answered = answered_tables(group, meetings)
     return [
@@ -37,7 +38,7 @@ def progress_of(group, meetings: list[Meeting]) -> list[MeetingProgress]:
 
 @login_required
 @require_safe
-def meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+def meeting(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     meeting = get_object_or_404(group.meetings.with_assignments(), pk=meeting_id)
     meeting.group = group
@@ -58,7 +59,7 @@ def meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def group_progress(request: HttpRequest, slug: str) -> HttpResponse:
+def group_progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
     meetings = list(group.meetings.with_assignments().order_by("-starts_at"))
     return render(

@@ -3,18 +3,21 @@ place) and as a plain form that redirects back to the right spot; every form has
 its own (GET), so a link works where JavaScript does not."""
 
 import uuid
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from content.models import Chapter
+from content.models import Chapter, Question
+from studygroup.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
 from studygroup.core.http import HtmxHttpRequest, parse_id
 from studygroup.core.ratelimit import limited
 from studygroup.groups.access import group_for_facilitator, group_for_member
@@ -45,7 +48,9 @@ def _answer_of(post: Answer | Comment) -> Answer:
 # ---------------------------------------------------------------- reading
 
 
-def _page_context(group: StudyGroup, membership: Membership, question, **thread) -> dict:
+def _page_context(
+    group: StudyGroup, membership: Membership, question: Question, **thread: Any
+) -> dict[str, Any]:
     return {
         "group": group,
         "membership": membership,
@@ -56,7 +61,7 @@ def _page_context(group: StudyGroup, membership: Membership, question, **thread)
 
 @login_required
 @require_safe
-def question(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpResponse:
+def question(request: AuthenticatedHtmxHttpRequest, slug: str, question_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     q = get_object_or_404(
         group.questions().prefetch_related(
@@ -87,7 +92,7 @@ def question(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpRespo
 
 @login_required
 @require_safe
-def question_all(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpResponse:
+def question_all(request: AuthenticatedHttpRequest, slug: str, question_id: int) -> HttpResponse:
     """Every answer with every comment, to read straight through or print."""
     group, membership = group_for_member(request, slug)
     q = question_for_group(group, question_id)
@@ -98,7 +103,7 @@ def question_all(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpR
 
 @login_required
 @require_safe
-def answer_thread(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
+def answer_thread(request: AuthenticatedHttpRequest, slug: str, answer_id: int) -> HttpResponse:
     """One answer with its whole thread: where "more" links lead without JavaScript."""
     group, membership = group_for_member(request, slug)
     answer = answer_for_member(group, membership, answer_id)
@@ -118,7 +123,7 @@ def answer_thread(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpRe
 
 @login_required
 @require_safe
-def comments_more(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
+def comments_more(request: AuthenticatedHtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
     """The next comments of an answer's thread, after the last one on screen (htmx)."""
     group, membership = group_for_member(request, slug)
     answer = answer_for_member(group, membership, answer_id)
@@ -135,8 +140,8 @@ def comments_more(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpRe
 
 
 def _answer_fragment(
-    request: HtmxHttpRequest, membership, answer: Answer, just_posted: int | None = None
-):
+    request: HttpRequest, membership: Membership, answer: Answer, just_posted: int | None = None
+) -> HttpResponse:
     answer.refresh_from_db()
     here = standing(membership, answer.question)
     return render(
@@ -151,7 +156,9 @@ def _answer_fragment(
     )
 
 
-def _comment_fragment(request: HtmxHttpRequest, membership, comment: Comment) -> HttpResponse:
+def _comment_fragment(
+    request: HttpRequest, membership: Membership, comment: Comment
+) -> HttpResponse:
     """One comment, as this viewer now sees it (after an edit, a delete, a hide)."""
     card = threads.comment_card(standing(membership, comment.answer.question), comment)
     return render(
@@ -161,7 +168,9 @@ def _comment_fragment(request: HtmxHttpRequest, membership, comment: Comment) ->
     )
 
 
-def _post_fragment(request: HtmxHttpRequest, membership, post: Answer | Comment) -> HttpResponse:
+def _post_fragment(
+    request: HttpRequest, membership: Membership, post: Answer | Comment
+) -> HttpResponse:
     if isinstance(post, Comment):
         return _comment_fragment(request, membership, post)
     return _answer_fragment(request, membership, post)
@@ -171,15 +180,15 @@ def _post_fragment(request: HtmxHttpRequest, membership, post: Answer | Comment)
 
 
 def _form_page(
-    request,
-    form,
+    request: HtmxHttpRequest,
+    form: forms.Form,
     *,
     form_id: str,
     title: str,
     back: str,
     target: str,
     submit: str,
-    hidden: dict | None = None,
+    hidden: dict[str, object] | None = None,
     context_post: str = "",
     quoted_html: str = "",
     status: int = 200,
@@ -222,13 +231,13 @@ def _readable_html(membership: Membership, post: Answer | Comment) -> str:
 
 
 def _confirm_page(
-    request: HtmxHttpRequest,
+    request: HttpRequest,
     *,
     title: str,
     message: str,
     submit: str,
     back: str,
-    hidden: dict | None = None,
+    hidden: dict[str, object] | None = None,
     quoted_html: str = "",
 ) -> HttpResponse:
     """Without JavaScript, a destructive click lands here first and asks."""
@@ -247,7 +256,7 @@ def _confirm_page(
     )
 
 
-def _htmx_refusal(request: HtmxHttpRequest, title: str, reason: str) -> HttpResponse:
+def _htmx_refusal(request: HttpRequest, title: str, reason: str) -> HttpResponse:
     """Nothing to swap: the page shows the reason in an alert (static/js/site.js)."""
     response = reswap(HttpResponse(), "none")
     return trigger_client_event(response, "studygroup:refused", {"message": f"{title}: {reason}"})
@@ -258,7 +267,9 @@ def _htmx_refusal(request: HtmxHttpRequest, title: str, reason: str) -> HttpResp
 
 @login_required
 @FORM_OR_WRITE
-def answer_create(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpResponse:
+def answer_create(
+    request: AuthenticatedHtmxHttpRequest, slug: str, question_id: int
+) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     q = question_for_group(group, question_id)
     if request.method != "POST":  # the form lives on the question's page
@@ -299,7 +310,12 @@ def answer_create(request: HtmxHttpRequest, slug: str, question_id: int) -> Http
     )
 
 
-def _edit(request: HtmxHttpRequest, membership, post: Answer | Comment, form_class) -> HttpResponse:
+def _edit(
+    request: AuthenticatedHtmxHttpRequest,
+    membership: Membership,
+    post: Answer | Comment,
+    form_class: type[AnswerForm] | type[CommentForm],
+) -> HttpResponse:
     anchor = _anchor(post)
     answer = _answer_of(post)
     back = question_url(membership.group, answer.question_id, anchor)
@@ -331,20 +347,22 @@ def _edit(request: HtmxHttpRequest, membership, post: Answer | Comment, form_cla
 
 @login_required
 @FORM_OR_WRITE
-def answer_edit(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
+def answer_edit(request: AuthenticatedHtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     return _edit(request, membership, answer_for_member(group, membership, answer_id), AnswerForm)
 
 
 @login_required
 @FORM_OR_WRITE
-def comment_edit(request: HtmxHttpRequest, slug: str, comment_id: int) -> HttpResponse:
+def comment_edit(request: AuthenticatedHtmxHttpRequest, slug: str, comment_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     comment = comment_for_member(group, membership, comment_id)
     return _edit(request, membership, comment, CommentForm)
 
 
-def _delete(request: HtmxHttpRequest, membership, post: Answer | Comment) -> HttpResponse:
+def _delete(
+    request: AuthenticatedHtmxHttpRequest, membership: Membership, post: Answer | Comment
+) -> HttpResponse:
     answer = _answer_of(post)
     back = question_url(membership.group, answer.question_id, _anchor(post))
     if request.method != "POST":
@@ -372,14 +390,16 @@ def _delete(request: HtmxHttpRequest, membership, post: Answer | Comment) -> Htt
 
 @login_required
 @FORM_OR_WRITE
-def answer_delete(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
+def answer_delete(request: AuthenticatedHtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     return _delete(request, membership, answer_for_member(group, membership, answer_id))
 
 
 @login_required
 @FORM_OR_WRITE
-def comment_delete(request: HtmxHttpRequest, slug: str, comment_id: int) -> HttpResponse:
+def comment_delete(
+    request: AuthenticatedHtmxHttpRequest, slug: str, comment_id: int
+) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     return _delete(request, membership, comment_for_member(group, membership, comment_id))
 
@@ -389,7 +409,9 @@ def comment_delete(request: HtmxHttpRequest, slug: str, comment_id: int) -> Http
 
 @login_required
 @FORM_OR_WRITE
-def comment_create(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
+def comment_create(
+    request: AuthenticatedHtmxHttpRequest, slug: str, answer_id: int
+) -> HttpResponse:
     """GET: the reply form (in place with htmx, a page without); POST: the comment."""
     group, membership = group_for_member(request, slug)
     answer = answer_for_member(group, membership, answer_id)
@@ -444,7 +466,9 @@ def comment_create(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpR
 # ---------------------------------------------------------------- moderation
 
 
-def _moderate(request: HtmxHttpRequest, membership, post: Answer | Comment) -> HttpResponse:
+def _moderate(
+    request: AuthenticatedHtmxHttpRequest, membership: Membership, post: Answer | Comment
+) -> HttpResponse:
     kind = "answer" if isinstance(post, Answer) else "comment"
     back = question_url(membership.group, _answer_of(post).question_id, _anchor(post))
     if request.method != "POST":
@@ -482,21 +506,27 @@ def _moderate(request: HtmxHttpRequest, membership, post: Answer | Comment) -> H
 
 @login_required
 @FORM_OR_WRITE
-def answer_moderate(request: HtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
+def answer_moderate(
+    request: AuthenticatedHtmxHttpRequest, slug: str, answer_id: int
+) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
     return _moderate(request, membership, answer_for_member(group, membership, answer_id))
 
 
 @login_required
 @FORM_OR_WRITE
-def comment_moderate(request: HtmxHttpRequest, slug: str, comment_id: int) -> HttpResponse:
+def comment_moderate(
+    request: AuthenticatedHtmxHttpRequest, slug: str, comment_id: int
+) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
     return _moderate(request, membership, comment_for_member(group, membership, comment_id))
 
 
 @login_required
 @FORM_OR_WRITE
-def question_settings(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpResponse:
+def question_settings(
+    request: AuthenticatedHtmxHttpRequest, slug: str, question_id: int
+) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     q = question_for_group(group, question_id)
     if request.method != "POST":  # the form lives on the question's page

@@ -29,6 +29,7 @@ import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
@@ -36,6 +37,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
@@ -140,9 +142,10 @@ class Builder:
         self.args = args
         self.rng = random.Random(args.seed)
         self.now = timezone.now()
-        self.text = StudyText.objects.order_by("id").first()
-        if self.text is None:
+        text = StudyText.objects.order_by("id").first()
+        if text is None:
             raise CommandError("import the study text first (manage.py import_text)")
+        self.text = text
         self.chapters = list(Chapter.objects.filter(text=self.text).order_by("number"))
         self.readings = list(
             ReadingItem.objects.filter(text=self.text).order_by("level", "position")
@@ -265,7 +268,9 @@ class Builder:
                     )
                 )
         rows = Meeting.objects.bulk_create(rows, batch_size=BATCH)
-        chapters, readings, questions = [], [], []
+        chapters: list[Model] = []  # rows of the three through tables
+        readings: list[Model] = []
+        questions: list[Model] = []
         through = Meeting.chapters.through, Meeting.readings.through, Meeting.questions.through
         by_group: dict[int, list[Meeting]] = {}
         for meeting in rows:
@@ -284,7 +289,7 @@ class Builder:
                     through[2](meeting=meeting, question=self.questions[q % len(self.questions)])
                 )
         for model, items in zip(through, (chapters, readings, questions), strict=True):
-            model.objects.bulk_create(items, batch_size=BATCH)
+            model._default_manager.bulk_create(items, batch_size=BATCH)  # `objects`
         log(f"{len(rows)} meetings")
         return by_group
 
@@ -465,7 +470,7 @@ class Builder:
     def notifications_and_requests(self, groups, users, members) -> None:
         rng = self.rng
         rows = []
-        by_user_group = {}
+        by_user_group: dict[int, StudyGroup] = {}
         for group in groups:
             for user in members[group.pk]:
                 by_user_group.setdefault(user.pk, group)
@@ -538,7 +543,7 @@ class Builder:
         # The simulated members: spread over the measured groups, the hot group included.
         # A tenth of them in the hot group (it is hot because many read it), the rest
         # round-robin over the measured groups.
-        mixed = [
+        mixed: list[dict[str, Any]] = [
             {"group": 0, "session": session_for(users_by_id[m.user_id])}
             for m in out_groups[0]["plain"][: max(1, args.mixed_members // 10)]
         ]
