@@ -54,6 +54,6 @@ def test_it_refuses_a_database_with_groups(shipped_text, tmp_path):
     assert StudyGroup.objects.count() == 1
 
 
-def test_it_needs_the_study_text(db, tmp_path):
+def test_it_needs_the_study_text(no_texts, tmp_path):
     with pytest.raises(CommandError, match="import the study text first"):
         build(tmp_path)
