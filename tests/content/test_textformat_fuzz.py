@@ -37,13 +37,13 @@ from content.textformat import (
     parse,
     render,
 )
-from tests.support import SHIPPED_SLUG, SHIPPED_TEXT
+from tests.support import SHIPPED_SLUG, SHIPPED_TEXT, examples
 
-PARSE_SETTINGS = settings(max_examples=200, deadline=None)
+PARSE_SETTINGS = settings(max_examples=examples(100), deadline=None)
 # Generating a whole study text is the slow part: fewer of them, each a whole file.
-TEXT_SETTINGS = settings(max_examples=60, deadline=None)
+TEXT_SETTINGS = settings(max_examples=examples(30), deadline=None)
 IMPORT_SETTINGS = settings(
-    max_examples=12,  # for each of three sources
+    max_examples=examples(6),  # for each of three sources
     deadline=None,
     # shipped_text is imported once per test; each example rolls its own changes back.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

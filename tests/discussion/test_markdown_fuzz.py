@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from studygroup.discussion import markdown
 from tests.discussion.test_xss import ALLOWED_TAGS, CORPUS, ODDITIES
+from tests.support import examples
 
 RENDER_SETTINGS = settings(
-    max_examples=300,
+    max_examples=examples(150),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
