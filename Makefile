@@ -26,7 +26,8 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py createcachetable
-	$(PY) manage.py import_text $(SHIPPED_TEXT) --title "$(SHIPPED_TITLE)"
+	@# The shipped text only when it is not there yet: never over the admin's corrections.
+	$(PY) manage.py import_text $(SHIPPED_TEXT) --title "$(SHIPPED_TITLE)" --if-missing
 	@# Demo log-ins for a local try-out; the command refuses to run with DJANGO_DEBUG=0.
 	@if [ "$${DJANGO_DEBUG:-1}" != "0" ]; then $(PY) manage.py demo_data; fi
 	$(PY) manage.py runserver 127.0.0.1:8000

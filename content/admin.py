@@ -6,8 +6,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from .forms import TextImportForm
-from .importer import text_export, text_import
+from .forms import ImportPlanForm, TextImportForm
+from .importer import ImportRefused, text_export, text_import
 from .models import Chapter, Paragraph, Question, ReadingItem, StudyText
 from .textformat import TextFormatError
 
@@ -80,32 +80,75 @@ class StudyTextAdmin(admin.ModelAdmin):
         ]
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload, then the plan, then apply: nothing is written before the admin has seen
+        every change and what hangs on each removal, and confirmed that same file."""
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             return HttpResponse(status=403)
-        posted = request.method == "POST"
-        form = TextImportForm(request.POST, request.FILES) if posted else TextImportForm()
-        if posted and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                report = text_import(
-                    slug=form.cleaned_data["slug"],
-                    data=upload.read(),
-                    title=form.cleaned_data["title"] or None,
-                )
-            except TextFormatError as exc:
-                form.add_error(
-                    "file", f"{upload.name}, line {exc.line}: {exc.reason}. Nothing was imported."
-                )
-            else:
-                self.message_user(request, report.summary(), messages.SUCCESS)
-                return redirect("admin:content_studytext_change", report.text.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Import a study text",
-            "form": form,
         }
+        if request.method == "POST" and "plan" in request.POST:
+            return self._import_plan(request, context)
+        posted = request.method == "POST"
+        form = TextImportForm(request.POST, request.FILES) if posted else TextImportForm()
+        if posted and form.is_valid():
+            upload = form.cleaned_data["file"]
+            plan = ImportPlanForm.for_upload(
+                upload.read(), form.cleaned_data["slug"], form.cleaned_data["title"]
+            )
+            plan.cleaned_data["name"] = upload.name
+            try:
+                return self._preview(request, context, plan, upload.name)
+            except TextFormatError as exc:
+                form.add_error(
+                    "file", f"{upload.name}, line {exc.line}: {exc.reason}. Nothing was imported."
+                )
+        context["form"] = form
         return TemplateResponse(request, "admin/content/studytext/import.html", context)
+
+    def _import_plan(self, request: HttpRequest, context: dict) -> HttpResponse:
+        plan = ImportPlanForm(request.POST)
+        if not plan.is_valid():
+            self.message_user(request, "The preview came back incomplete: upload the file again.")
+            return redirect("admin:content_studytext_import")
+        name = plan.cleaned_data["name"]
+        try:
+            if "apply" not in request.POST:
+                return self._preview(request, context, plan, name)
+            current = text_import(**plan.import_arguments(), dry_run=True)
+            if not plan.saw(current):
+                self.message_user(
+                    request,
+                    "The plan changed since you saw it (a choice changed, or the text was "
+                    "edited meanwhile): here it is as it stands. Check it, then apply.",
+                    messages.WARNING,
+                )
+                return self._preview(request, context, plan, name)
+            report = text_import(**plan.import_arguments())
+        except ImportRefused as refused:
+            self.message_user(request, refused.report.summary(), messages.ERROR)
+            return self._preview(request, context, plan, name)
+        except (TextFormatError, ValueError) as exc:
+            self.message_user(request, f"Nothing was imported: {exc}", messages.ERROR)
+            return redirect("admin:content_studytext_import")
+        self.message_user(request, report.summary(), messages.SUCCESS)
+        return redirect("admin:content_studytext_change", report.text.pk)
+
+    def _preview(
+        self, request: HttpRequest, context: dict, plan: ImportPlanForm, name: str
+    ) -> HttpResponse:
+        arguments = plan.import_arguments()
+        report = text_import(**arguments, dry_run=True)
+        unpaired = text_import(**arguments | {"pairs": {}}, dry_run=True)
+        context |= {
+            "title": f"Import {name}: what would change",
+            "report": report,
+            "plan": plan.refreshed(report, name),
+            "pairing": plan.pairing(unpaired),
+        }
+        return TemplateResponse(request, "admin/content/studytext/import_plan.html", context)
 
     def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not self.has_view_permission(request):

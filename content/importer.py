@@ -3,16 +3,24 @@
 The import is atomic and idempotent, and it updates in place: rows whose content did not
 change keep their ids and are not written at all, so answers and assignments hanging off
 chapters, questions and readings survive a corrected file.
+
+Nothing anyone wrote goes with a removed line. Every import makes a plan (``ImportReport``:
+each change, and for each removal what hangs on it outside the text); a dry run stops there.
+A removal that something hangs on is refused unless removals are allowed, and even then
+the row is retired (``Retirable``), never deleted with its discussion.
 """
 
 import difflib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Model
-from django.utils.text import capfirst
+from django.db.models.deletion import Collector
+from django.utils import timezone
+from django.utils.text import Truncator, capfirst
 
 from . import textformat
 from .models import Chapter, Paragraph, Question, ReadingItem, StudyText
@@ -20,7 +28,8 @@ from .models import Chapter, Paragraph, Question, ReadingItem, StudyText
 # Leftover rows are paired with leftover lines when this similar: a corrected typo keeps
 # its id (and the answers under it); a rewritten question is a new question.
 SIMILAR_ENOUGH = 0.6
-# Rows move through positions above this while being reordered (unique positions).
+# Rows move through positions above this (plus their id) while being reordered: positions
+# are unique.
 REORDER_OFFSET = 1_000_000
 
 
@@ -41,21 +50,91 @@ class Tally:
 
 
 @dataclass
+class Change:
+    """One line of the plan: what changes in the text, and what hangs on it."""
+
+    kind: str  # "chapter", "paragraph", "question", "reading"
+    action: str  # "added", "changed", "removed", "retired", "restored"
+    where: str  # "chapter 15", "¶15.11", "question 6", "reading 2.3"
+    old: str = ""
+    new: str = ""
+    pk: int | None = None
+    was: str = ""  # where it was, for a part that moved
+    # What outside the text hangs on a removed row, by name: {"answers": 3, ...}
+    dependents: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        """A removal that would take something with it (unless removals are allowed)."""
+        return self.action == "removed" and bool(self.dependents)
+
+    def describe(self) -> str:
+        short = lambda words: Truncator(words).chars(70)  # noqa: E731
+        moved = f" (was {self.was})" if self.was and self.was != self.where else ""
+        if self.action == "changed" and self.old == self.new:
+            line = f"{self.where} moved{moved}: “{short(self.new)}”"
+        elif self.action == "changed":
+            old, new = around_the_difference(self.old, self.new)
+            line = f"{self.where}{moved} changed: “{old}” → “{new}”"
+        elif self.action == "added":
+            line = f"{self.where} added: “{short(self.new)}”"
+        else:
+            line = f"{self.where} {self.action}: “{short(self.old)}”"
+        if self.dependents:
+            hanging = ", ".join(f"{n} {name}" for name, n in sorted(self.dependents.items()))
+            line += f" — {hanging} hang on it"
+        return line
+
+
+def around_the_difference(old: str, new: str, width: int = 60) -> tuple[str, str]:
+    """Both wordings cut to where they differ, so a one-word fix shows as that word."""
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    start = max(0, start - 20)
+
+    def cut(words: str) -> str:
+        piece = words[start : start + width]
+        return ("…" if start else "") + piece + ("…" if start + width < len(words) else "")
+
+    return cut(old), cut(new)
+
+
+class ImportRefused(Exception):
+    """The plan removes something that answers, meetings or marks hang on."""
+
+    def __init__(self, report: "ImportReport") -> None:
+        super().__init__(report.summary())
+        self.report = report
+
+
+@dataclass
 class ImportReport:
     text: StudyText
     text_created: bool
     text_renamed: bool = False
+    dry_run: bool = False
+    allow_removals: bool = False
     tallies: dict[str, Tally] = field(
         default_factory=lambda: {
             name: Tally() for name in ("chapters", "paragraphs", "questions", "readings")
         }
     )
+    changes: list[Change] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return (
             self.text_created or self.text_renamed or any(t.changed for t in self.tallies.values())
         )
+
+    @property
+    def refusals(self) -> list[Change]:
+        return [] if self.allow_removals else [c for c in self.changes if c.refused]
+
+    def lines(self) -> list[str]:
+        """The plan, for the command line: a summary, then every change."""
+        return [self.summary(), *(f"  {change.describe()}" for change in self.changes)]
 
     def summary(self) -> str:
         counts = ", ".join(f"{t.total} {name}" for name, t in self.tallies.items())
@@ -66,8 +145,20 @@ class ImportReport:
         ]
         if self.text_renamed:
             changes.insert(0, "renamed")
+        retired = sum(c.action == "retired" for c in self.changes)
+        if retired:
+            changes.append(f"{retired} retired (answers, meetings or marks hang on them)")
         outcome = "; ".join(changes) or "nothing changed"
-        verb = "Created" if self.text_created else "Imported"
+        if self.refusals:
+            verb = "Refused"
+            outcome += (
+                f"; {len(self.refusals)} removal(s) would take answers, meetings or marks "
+                "with them: nothing was imported (allow removals to retire them instead)"
+            )
+        elif self.dry_run:
+            verb = "Would create" if self.text_created else "Would import"
+        else:
+            verb = "Created" if self.text_created else "Imported"
         return f"{verb} “{self.text.title}” ({self.text.slug}): {counts}; {outcome}."
 
 
@@ -75,11 +166,24 @@ def title_from_slug(slug: str) -> str:
     return capfirst(slug.replace("-", " ").replace("_", " ").strip()) or slug
 
 
-def text_import(*, slug: str, data: bytes, title: str | None = None) -> ImportReport:
-    """Import ``data`` (a file's bytes) as the study text ``slug``.
+def text_import(
+    *,
+    slug: str,
+    data: bytes,
+    title: str | None = None,
+    dry_run: bool = False,
+    allow_removals: bool = False,
+    pairs: dict[int, int] | None = None,
+) -> ImportReport:
+    """Import ``data`` (a file's bytes) as the study text ``slug``, and say what changed.
 
     Raises ``textformat.TextFormatError`` before touching the database when the file is
-    malformed. ``title`` names a new text, or renames an existing one when given.
+    malformed, and ``ImportRefused`` (with nothing written) when the plan removes a row that
+    something outside the text hangs on and ``allow_removals`` is not given; allowed, such
+    rows are retired. ``dry_run`` makes the same plan and writes nothing. ``pairs`` maps a
+    question's id to its position in the file: a rewording the similarity rule would take
+    for a new question keeps the old one's id and discussion. ``title`` names a new text,
+    or renames an existing one.
     """
     parsed = textformat.parse(data)
     with transaction.atomic():
@@ -91,20 +195,93 @@ def text_import(*, slug: str, data: bytes, title: str | None = None) -> ImportRe
             text.title = title
             text.save(update_fields=["title", "updated"])
             renamed = True
-        report = ImportReport(text=text, text_created=created, text_renamed=renamed)
+        report = ImportReport(
+            text=text,
+            text_created=created,
+            text_renamed=renamed,
+            dry_run=dry_run,
+            allow_removals=allow_removals,
+        )
+        # The plan is the import itself, made inside the transaction and rolled back for a
+        # dry run or a refusal: what the preview says is what applying does.
         _sync_chapters(text, parsed.chapters, report)
-        _sync_questions(text, parsed.questions, report.tallies["questions"])
-        _sync_readings(text, parsed.readings, report.tallies["readings"])
+        _sync_questions(text, parsed.questions, report, pairs or {})
+        _sync_readings(text, parsed.readings, report)
+        if report.refusals and not dry_run:
+            raise ImportRefused(report)
         if report.changed and not created:
             text.save(update_fields=["updated"])
+        if dry_run:
+            transaction.set_rollback(True)
     return report
+
+
+def dependents(row: Model) -> dict[str, int]:
+    """What outside the text would go if ``row`` were deleted (answers, the comments on
+    them, meetings that assign it, reading marks), counted by name. Found the way the
+    admin's delete page finds them, so the text names none of the apps above it."""
+    collector = Collector(using=router.db_for_write(type(row)), origin=row)
+    collector.collect([row])
+    counts: Counter[str] = Counter()
+
+    def count(model: type[Model], n: int) -> None:
+        meta = model._meta
+        if meta.app_label == "content" or not n:
+            return  # the text's own rows (paragraphs, the question's chapter tags)
+        if meta.auto_created:  # a many-to-many row: name the side that is not ``row``
+            other = next(
+                f.related_model._meta
+                for f in meta.fields
+                if f.related_model is not None and f.related_model is not type(row)
+            )
+            counts[f"{other.verbose_name_plural} assigning it"] += n
+        else:
+            counts[str(meta.verbose_name_plural)] += n
+
+    for model, instances in collector.data.items():
+        count(model, len(instances))
+    for queryset in collector.fast_deletes:
+        count(queryset.model, queryset.count())
+    return dict(counts)
+
+
+def _remove(
+    rows: list[Any],
+    kind: str,
+    where: Callable[[Any], str],
+    report: ImportReport,
+    text_of: Callable[[Any], str],
+    retire: Callable[[list[Any]], None],
+) -> None:
+    """Delete the rows nothing hangs on; retire the others (allowed) or refuse them."""
+    deleted, retired = [], []
+    for row in rows:
+        hanging = dependents(row)
+        change = Change(
+            kind, "removed", where(row), old=text_of(row), pk=row.pk, dependents=hanging
+        )
+        if hanging:
+            # Retired even when refused: the refusal rolls the whole import back, and
+            # meanwhile the row is out of the way of the file's rows.
+            retired.append(row)
+            if report.allow_removals:
+                change.action = "retired"
+        else:
+            deleted.append(row.pk)
+        report.changes.append(change)
+    if deleted:
+        type(rows[0])._default_manager.filter(pk__in=deleted).delete()
+    if retired:
+        retire(retired)
 
 
 def text_export(text: StudyText) -> str:
     """The text in the import format; importing it again changes nothing."""
     parsed = textformat.ParsedText()
     paragraphs: dict[int, list[textformat.ParsedParagraph]] = {}
-    for p in Paragraph.objects.filter(chapter__text=text).order_by("position"):
+    for p in Paragraph.objects.filter(chapter__text=text, chapter__retired_at=None).order_by(
+        "position"
+    ):
         paragraphs.setdefault(p.chapter_id, []).append(
             textformat.ParsedParagraph(p.kind, p.body, p.citation)
         )
@@ -117,7 +294,7 @@ def text_export(text: StudyText) -> str:
     parsed.questions = [q.body for q in Question.objects.of_text(text)]
     parsed.readings = [
         (r.level, textformat.ParsedReading(r.title, r.author, r.reference, r.note))
-        for r in text.readings.order_by("level", "position")
+        for r in text.readings.current().order_by("level", "position")
     ]
     return "\n".join(textformat.render(parsed)) + "\n"
 
@@ -126,25 +303,38 @@ def _sync_chapters(
     text: StudyText, parsed: list[textformat.ParsedChapter], report: ImportReport
 ) -> None:
     tally = report.tallies["chapters"]
-    existing = {chapter.number: chapter for chapter in text.chapters.all()}
+    existing = {chapter.number: chapter for chapter in text.chapters.all()}  # retired too
     wanted = {chapter.number for chapter in parsed}
-    gone = [c.pk for number, c in existing.items() if number not in wanted]
+    gone = [c for number, c in existing.items() if number not in wanted and not c.retired]
     if gone:
         tally.deleted = len(gone)
-        report.tallies["paragraphs"].deleted += Paragraph.objects.filter(chapter__in=gone).count()
-        Chapter.objects.filter(pk__in=gone).delete()
+        for chapter in gone:
+            report.tallies["paragraphs"].deleted += chapter.paragraphs.count()
+
+        def retire(chapters: list[Chapter]) -> None:
+            Chapter.objects.filter(pk__in=[c.pk for c in chapters]).update(
+                retired_at=timezone.now()
+            )
+
+        _remove(gone, "chapter", lambda c: f"chapter {c.number}", report, str, retire)
 
     current = _group(
         Paragraph.objects.filter(chapter__text=text).order_by("position"), "chapter_id"
     )
     for item in parsed:
-        chapter = existing.get(item.number)
-        if chapter is None:
+        found = existing.get(item.number)
+        where = f"chapter {item.number}"
+        if found is None:
             chapter = Chapter.objects.create(text=text, number=item.number, title=item.title)
             tally.created += 1
-        elif chapter.title != item.title:
-            chapter.title = item.title
-            chapter.save(update_fields=["title"])
+            report.changes.append(Change("chapter", "added", where, new=str(chapter)))
+        elif (chapter := found).title != item.title or chapter.retired:
+            action = "restored" if chapter.retired else "changed"
+            report.changes.append(
+                Change("chapter", action, where, str(chapter), f"{item.number}. {item.title}")
+            )
+            chapter.title, chapter.retired_at = item.title, None
+            chapter.save(update_fields=["title", "retired_at"])
             tally.updated += 1
         else:
             tally.unchanged += 1
@@ -160,6 +350,7 @@ def _sync_paragraphs(
     """Paragraphs line up by position: anchors (#p12) point at a place in the chapter."""
     tally = report.tallies["paragraphs"]
     changed, new = [], []
+    where = lambda position: f"¶{chapter.number}.{position}"  # noqa: E731
     for position, item in enumerate(parsed, 1):
         row = rows[position - 1] if position <= len(rows) else None
         if row is None:
@@ -172,14 +363,23 @@ def _sync_paragraphs(
                     citation=item.citation,
                 )
             )
+            report.changes.append(Change("paragraph", "added", where(position), new=item.body))
         elif (row.kind, row.body, row.citation) != (item.kind, item.body, item.citation):
+            report.changes.append(
+                Change("paragraph", "changed", where(position), row.body, item.body, row.pk)
+            )
             row.kind, row.body, row.citation = item.kind, item.body, item.citation
             changed.append(row)
         else:
             tally.unchanged += 1
-    surplus = [row.pk for row in rows[len(parsed) :]]
+    surplus = rows[len(parsed) :]
     if surplus:
-        Paragraph.objects.filter(pk__in=surplus).delete()
+        # Nothing outside the text points at a paragraph yet; should something, it is
+        # listed (and refused) like any other removal.
+        def delete(paragraphs: list[Paragraph]) -> None:
+            Paragraph.objects.filter(pk__in=[p.pk for p in paragraphs]).delete()
+
+        _remove(surplus, "paragraph", lambda p: where(p.position), report, lambda p: p.body, delete)
     Paragraph.objects.bulk_update(changed, ["kind", "body", "citation"])
     Paragraph.objects.bulk_create(new)
     tally.created += len(new)
@@ -187,14 +387,30 @@ def _sync_paragraphs(
     tally.deleted += len(surplus)
 
 
-def _sync_questions(text: StudyText, parsed: list[str], tally: Tally) -> None:
-    rows = list(Question.objects.of_text(text))  # group-only questions are not the file's
+def _sync_questions(
+    text: StudyText, parsed: list[str], report: ImportReport, pairs: dict[int, int]
+) -> None:
+    rows = list(Question.objects.filter(text=text))  # retired too; group-only ones are not
     wanted = [{"position": position, "body": body} for position, body in enumerate(parsed, 1)]
-    _sync_matched(Question, text, rows, wanted, lambda q: q.body, lambda w: w["body"], tally)
+    unknown = set(pairs) - {q.pk for q in rows}
+    if unknown or any(not 1 <= position <= len(wanted) for position in pairs.values()):
+        raise ValueError(f"pairs name questions or positions the text does not have: {pairs}")
+    _sync_matched(
+        Question,
+        text,
+        rows,
+        wanted,
+        lambda q: q.body,
+        lambda w: w["body"],
+        report,
+        kind="question",
+        where=lambda fields: f"question {fields['position']}",
+        pairs={pk: position - 1 for pk, position in pairs.items()},
+    )
 
 
 def _sync_readings(
-    text: StudyText, parsed: list[tuple[int, textformat.ParsedReading]], tally: Tally
+    text: StudyText, parsed: list[tuple[int, textformat.ParsedReading]], report: ImportReport
 ) -> None:
     rows = list(text.readings.all())
     wanted = []
@@ -209,7 +425,17 @@ def _sync_readings(
             textformat.ParsedReading(get("title"), get("author"), get("reference"), get("note"))
         )
 
-    _sync_matched(ReadingItem, text, rows, wanted, line, line, tally)
+    _sync_matched(
+        ReadingItem,
+        text,
+        rows,
+        wanted,
+        line,
+        line,
+        report,
+        kind="reading",
+        where=lambda fields: f"reading {fields['level']}.{fields['position']}",
+    )
 
 
 def _sync_matched(
@@ -219,27 +445,43 @@ def _sync_matched(
     wanted: list[dict[str, Any]],
     row_key: Callable[[Any], str],
     wanted_key: Callable[[dict[str, Any]], str],
-    tally: Tally,
+    report: ImportReport,
+    *,
+    kind: str,
+    where: Callable[[dict[str, Any]], str],
+    pairs: dict[int, int] | None = None,
 ) -> None:
     """Bring ``rows`` in line with ``wanted``, keeping the ids of rows whose content survives.
 
-    Exact matches first, then the most similar leftovers (a corrected typo); rows left over
-    after that are deleted, wanted items left over are created.
+    The pairs the admin chose first, then exact matches (a retired row whose line is back is
+    restored), then the most similar leftovers (a corrected typo); rows left over after that
+    are removed (``_remove``), wanted items left over are created.
     """
-    pairs: list[tuple[Any, dict[str, Any]]] = []
-    unmatched_rows = list(rows)
+    tally = report.tallies[f"{kind}s"]
+    pairs = pairs or {}
+    matched: list[tuple[Any, dict[str, Any]]] = []
+    forced_wanted = set(pairs.values())
+    unmatched_rows = []
+    for row in rows:
+        if row.pk in pairs:
+            matched.append((row, wanted[pairs[row.pk]]))
+        else:
+            unmatched_rows.append(row)
     unmatched_wanted = []
     by_key: dict[str, list[Any]] = {}
-    for row in rows:
+    for row in unmatched_rows:
         by_key.setdefault(row_key(row), []).append(row)
-    for item in wanted:
+    for j, item in enumerate(wanted):
+        if j in forced_wanted:
+            continue
         candidates = by_key.get(wanted_key(item))
         if candidates:
             row = candidates.pop(0)
             unmatched_rows.remove(row)
-            pairs.append((row, item))
+            matched.append((row, item))
         else:
             unmatched_wanted.append(item)
+    unmatched_rows = [row for row in unmatched_rows if not row.retired]  # stay as they are
     scored = sorted(
         (
             (difflib.SequenceMatcher(None, row_key(row), wanted_key(item)).ratio(), i, j)
@@ -257,25 +499,38 @@ def _sync_matched(
             continue
         used_rows.add(i)
         used_wanted.add(j)
-        pairs.append((unmatched_rows[i], unmatched_wanted[j]))
+        matched.append((unmatched_rows[i], unmatched_wanted[j]))
 
-    gone = [row.pk for i, row in enumerate(unmatched_rows) if i not in used_rows]
+    gone = [row for i, row in enumerate(unmatched_rows) if i not in used_rows]
     if gone:
-        model._default_manager.filter(pk__in=gone).delete()
+
+        def retire(retired: list[Any]) -> None:
+            model._default_manager.filter(pk__in=[r.pk for r in retired]).update(
+                position=None, retired_at=timezone.now()
+            )
+
+        old_where = lambda row: where(row.__dict__)  # noqa: E731
+        _remove(gone, kind, old_where, report, row_key, retire)
     tally.deleted += len(gone)
 
     changed = []
-    for row, item in pairs:
-        if all(getattr(row, name) == value for name, value in item.items()):
+    for row, item in matched:
+        if not row.retired and all(getattr(row, name) == value for name, value in item.items()):
             tally.unchanged += 1
         else:
+            action = "restored" if row.retired else "changed"
+            was = "" if row.retired else where(row.__dict__)
+            report.changes.append(
+                Change(kind, action, where(item), row_key(row), wanted_key(item), row.pk, was)
+            )
             changed.append((row, item))
     if changed:
         # Park moved rows out of the way first: positions are unique per text.
         parked = [row for row, _ in changed]
         for row in parked:
-            row.position += REORDER_OFFSET
-        model._default_manager.bulk_update(parked, ["position"])
+            row.position = REORDER_OFFSET + row.pk  # unique, and above any real position
+            row.retired_at = None
+        model._default_manager.bulk_update(parked, ["position", "retired_at"])
         fields = list(changed[0][1])
         for row, item in changed:
             for name, value in item.items():
@@ -283,11 +538,10 @@ def _sync_matched(
         model._default_manager.bulk_update(parked, fields)
     tally.updated += len(changed)
 
-    new = [
-        model(text=text, **item) for j, item in enumerate(unmatched_wanted) if j not in used_wanted
-    ]
-    model._default_manager.bulk_create(new)
-    tally.created += len(new)
+    added = [item for j, item in enumerate(unmatched_wanted) if j not in used_wanted]
+    model._default_manager.bulk_create([model(text=text, **item) for item in added])
+    report.changes.extend(Change(kind, "added", where(i), new=wanted_key(i)) for i in added)
+    tally.created += len(added)
 
 
 def _group(rows: Iterable[Any], attribute: str) -> dict[Any, list[Any]]:

@@ -30,19 +30,39 @@ class StudyText(models.Model):
         return reverse("content:text", args=[self.slug])
 
 
+class Retirable(models.Model):
+    """A part of the text that an import removed while something still hung on it (answers,
+    meetings that assign it, members' reading marks). It leaves the text's lists and the
+    choices for new meetings; what hangs on it stays, and so does its page. An import of a
+    file that has it again brings it back."""
+
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
+
+
 class ChapterQuerySet(models.QuerySet["Chapter"]):
+    def current(self) -> "ChapterQuerySet":
+        return self.filter(retired_at__isnull=True)
+
     def in_order(self) -> "ChapterQuerySet":
-        return self.order_by("number")
+        """The text's chapters as its table of contents lists them (retired ones left out)."""
+        return self.current().order_by("number")
 
 
-class Chapter(models.Model):
+class Chapter(Retirable):
     text = models.ForeignKey(StudyText, on_delete=models.CASCADE, related_name="chapters")
     number = models.PositiveIntegerField(help_text="The chapter's number in the course.")
     title = models.CharField(max_length=200)
 
     objects = ChapterQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Retirable.Meta):
         ordering = ["text", "number"]
         constraints = [
             models.UniqueConstraint(fields=["text", "number"], name="chapter_number_unique")
@@ -117,12 +137,15 @@ class Paragraph(models.Model):
 
 
 class QuestionQuerySet(models.QuerySet["Question"]):
+    def current(self) -> "QuestionQuerySet":
+        return self.filter(retired_at__isnull=True)
+
     def of_text(self, text: StudyText) -> "QuestionQuerySet":
-        """The text's own questions, in the text's order."""
-        return self.filter(text=text).order_by("position")
+        """The text's own questions, in the text's order (retired ones left out)."""
+        return self.filter(text=text, retired_at__isnull=True).order_by("position")
 
 
-class Question(models.Model):
+class Question(Retirable):
     """A discussion question, optionally tied to the chapters it concerns.
 
     The text's own questions have their text and their place in its list. A question that
@@ -139,13 +162,16 @@ class Question(models.Model):
 
     objects = QuestionQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Retirable.Meta):
         ordering = ["text", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["text", "position"], name="question_position_unique"),
+            # A text's question has its place in the list, unless retired (then it has none,
+            # so the place is free for the file's questions).
             models.CheckConstraint(
                 condition=models.Q(text__isnull=True, position__isnull=True)
-                | models.Q(text__isnull=False, position__isnull=False),
+                | models.Q(text__isnull=False, position__isnull=False, retired_at__isnull=True)
+                | models.Q(text__isnull=False, position__isnull=True, retired_at__isnull=False),
                 name="question_of_text_has_position",
             ),
         ]
@@ -164,7 +190,12 @@ class Question(models.Model):
             raise ValidationError({"position": "Give the question its place in the text's list."})
 
 
-class ReadingItem(models.Model):
+class ReadingItemQuerySet(models.QuerySet["ReadingItem"]):
+    def current(self) -> "ReadingItemQuerySet":
+        return self.filter(retired_at__isnull=True)
+
+
+class ReadingItem(Retirable):
     """One entry of a text's reading list: a book or pamphlet to read next."""
 
     class Level(models.IntegerChoices):
@@ -173,7 +204,7 @@ class ReadingItem(models.Model):
 
     text = models.ForeignKey(StudyText, on_delete=models.CASCADE, related_name="readings")
     level = models.PositiveSmallIntegerField(choices=Level)
-    position = models.PositiveIntegerField()
+    position = models.PositiveIntegerField(null=True, blank=True, help_text="Empty once retired.")
     title = models.CharField(max_length=300)
     author = models.CharField(max_length=200, blank=True)
     reference = models.CharField(
@@ -181,7 +212,9 @@ class ReadingItem(models.Model):
     )
     note = models.CharField(max_length=300, blank=True)
 
-    class Meta:
+    objects = ReadingItemQuerySet.as_manager()
+
+    class Meta(Retirable.Meta):
         ordering = ["text", "level", "position"]
         verbose_name = "reading-list item"
         constraints = [

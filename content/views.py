@@ -29,14 +29,15 @@ def chapter_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     )
     # The whole table of contents in one query: it gives the sidebar and previous / next.
     chapters = list(chapter.text.chapters.in_order().only("text", "number", "title"))
-    index = next(i for i, c in enumerate(chapters) if c.pk == chapter.pk)
+    # A retired chapter is not in the list: its page still reads, without a place in it.
+    index = next((i for i, c in enumerate(chapters) if c.pk == chapter.pk), None)
     context = {
         "text": chapter.text,
         "chapter": chapter,
         "chapters": chapters,
         "paragraphs": chapter.paragraphs.all(),
-        "previous": chapters[index - 1] if index > 0 else None,
-        "next": chapters[index + 1] if index + 1 < len(chapters) else None,
+        "previous": chapters[index - 1] if index else None,
+        "next": chapters[index + 1] if index is not None and index + 1 < len(chapters) else None,
     }
     return render(request, "content/chapter.html", context)
 
@@ -53,7 +54,7 @@ def questions(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def reading_list(request: HttpRequest, slug: str) -> HttpResponse:
     text = get_object_or_404(StudyText, slug=slug)
-    readings = list(ReadingItem.objects.filter(text=text).order_by("level", "position"))
+    readings = list(ReadingItem.objects.current().filter(text=text).order_by("level", "position"))
     levels = [
         (label, [r for r in readings if r.level == level])
         for level, label in ReadingItem.Level.choices

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "studygroup.core.middleware.DatabaseUnavailableMiddleware",
+    "studygroup.core.middleware.BadInputMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -84,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Inside the session and htmx middleware: it keeps a lost session's text in the new one.
+    "studygroup.accounts.drafts.LoginNeededMiddleware",
 ]
 
 ROOT_URLCONF = "studygroup.urls"
@@ -113,6 +116,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer is a 503 in seconds, not a worker held until gunicorn
+    # kills it: connecting gives up after DJANGO_DB_CONNECT_TIMEOUT seconds, and no query
+    # runs longer than DJANGO_DB_STATEMENT_TIMEOUT milliseconds (none of ours comes close).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": envint("DJANGO_DB_CONNECT_TIMEOUT", "3"),
+            "options": f"-c statement_timeout={envint('DJANGO_DB_STATEMENT_TIMEOUT', '5000')}",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

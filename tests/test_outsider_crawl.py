@@ -148,8 +148,15 @@ def test_an_outsider_crawls_every_url_and_learns_nothing(world):
                     assert secret not in body, f"{where}: shows {secret!r}"
                 if foreign:
                     assert response.status_code in (302, 404, 405), where
-                    if response.status_code == 302:
-                        assert "/login/" in response["Location"], f"{where}: {response['Location']}"
+                    if response.status_code == 302 and "/login/" not in response["Location"]:
+                        # A form-only URL sends a GET to the page with its form: that page
+                        # must refuse the stranger in turn.
+                        assert method == "get", f"{where}: {response['Location']}"
+                        onward = client.get(response["Location"])
+                        own = f"/groups/{world.group_a.slug}/" in response["Location"]
+                        assert onward.status_code in ((200, 404) if own else (404,)), where
+                        for secret in world.secrets:
+                            assert secret not in onward.content.decode(), f"{where} → {secret}"
                 if name.startswith("admin:") and name != "admin:login":  # staff only
                     assert response.status_code in (302, 404, 405), where
     assert crawled > 200

@@ -30,4 +30,30 @@ document.addEventListener("htmx:responseError", (event) => {
   const doc = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
   const parts = [doc.querySelector("main h1"), doc.querySelector("main p")];
   showAlert(parts.filter(Boolean).map((node) => node.textContent).join(": "));
+  // A lost session (401): our own log-in form goes beside the member's, which keeps its text.
+  const login = event.detail.xhr.status === 401 && doc.querySelector("[data-login-needed]");
+  if (login) {
+    const sent = event.detail.elt.closest("form") || document.getElementById("htmx-error");
+    for (const old of document.querySelectorAll(".inline-login")) old.remove();
+    sent.after(document.adoptNode(login));
+    htmx.process(login);
+    login.querySelector("input:not([type=hidden])").focus();
+  }
+});
+
+// Logged in again in place: the page's forms take the new CSRF token, so "Post" works.
+document.addEventListener("studygroup:logged-in", (event) => {
+  const token = event.detail.csrf;
+  document.body.setAttribute("hx-headers", JSON.stringify({ "X-CSRFToken": token }));
+  for (const input of document.querySelectorAll("input[name=csrfmiddlewaretoken]")) {
+    input.value = token;
+  }
+  for (const form of document.querySelectorAll(".inline-login")) {
+    const note = document.createElement("p");
+    note.className = "message success";
+    note.setAttribute("role", "status");
+    note.textContent = "You are logged in again. Press the button once more to send your text.";
+    form.replaceWith(note);
+  }
+  document.getElementById("htmx-error")?.remove();
 });

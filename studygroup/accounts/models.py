@@ -8,6 +8,10 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+# Embeddings, overrides and isolates (U+202A–202E, U+2066–2069) and the marks U+200E, U+200F.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F])
+
+
 class User(AbstractUser):
     display_name = models.CharField(
         max_length=80, help_text="How other members of your groups see you."
@@ -27,5 +31,9 @@ class User(AbstractUser):
 
     @staticmethod
     def name_of(display_name: str, username: str) -> str:
-        """The name others see, from the two columns (for rows read without the model)."""
-        return display_name or username
+        """The name others see, from the two columns (for rows read without the model).
+
+        Without bidirectional controls: an override in a name would reverse the rest of the
+        line it is shown in (pages also isolate names in ``<bdi>``, for right-to-left ones).
+        """
+        return (display_name or username).translate(BIDI_CONTROLS)

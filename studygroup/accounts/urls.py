@@ -1,5 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path, reverse, reverse_lazy
+
+from studygroup.core.http import form_lives_on
 
 from . import views
 
@@ -7,7 +9,12 @@ app_name = "accounts"
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Log-out is a POST (the button in every page's header); a GET goes to a page with it.
+    path(
+        "logout/",
+        form_lives_on(lambda: reverse("groups:dashboard"))(auth_views.LogoutView.as_view()),
+        name="logout",
+    ),
     path("profile/", views.profile, name="profile"),
     path("profile/calendar/reset/", views.calendar_reset, name="calendar_reset"),
     path(

@@ -6,11 +6,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
-from studygroup.core.http import safe_next
+from studygroup.core.http import form_lives_on, safe_next
 from studygroup.core.ratelimit import limited
 
 from .forms import ProfileForm, SignupForm, ThrottledLoginForm, forget_login_failures
@@ -37,7 +38,20 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form: ThrottledLoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        if getattr(self.request, "htmx", False):
+            # The in-place log-in of accounts/drafts.py: the page stays as it is (the
+            # member's text in its form) and takes the new CSRF token log-in made.
+            logged_in = HttpResponse(status=204)
+            return trigger_client_event(
+                logged_in, "studygroup:logged-in", {"csrf": get_token(self.request)}
+            )
+        return response
+
     def form_invalid(self, form: ThrottledLoginForm) -> HttpResponse:  # type: ignore[override]
+        if getattr(self.request, "htmx", False):
+            return render(self.request, "accounts/login.html#inline", {"form": form})
         response = super().form_invalid(form)
         if form.has_error("__all__", "throttled"):
             response.status_code = 429
@@ -72,7 +86,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@form_lives_on(lambda: reverse("accounts:profile"))
 def calendar_reset(request: AuthenticatedHttpRequest) -> HttpResponse:
     request.user.calendar_token = new_calendar_token()
     request.user.save(update_fields=["calendar_token"])

@@ -1,7 +1,12 @@
 """Reading requests safely: ids from forms and redirect targets from ``next``; the request
 type views take."""
 
-from django.http import Http404, HttpRequest
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
@@ -27,3 +32,22 @@ def safe_next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
+
+
+def form_lives_on(page: Callable[..., str]) -> Callable[[Callable[..., HttpResponse]], Any]:
+    """A write whose form is on another page: POST writes; a GET or HEAD of its URL (typed,
+    bookmarked, or where log-in sent a member back) goes to ``page(**url kwargs)``, the
+    page with the form, instead of an empty 405."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method in ("GET", "HEAD"):
+                return redirect(page(**kwargs))
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,11 +1,29 @@
 import logging
 from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
 
+from django.core.exceptions import BadRequest
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
+
+
+class BadInputMiddleware:
+    """Input no page can mean is a 400 here, before any view or query sees it: a NUL byte
+    in the path or the query string (PostgreSQL refuses it in text, which would be a 500
+    wherever a URL's words reach a query). Form fields refuse NUL already (Django's
+    ProhibitNullCharactersValidator); ids in queries go through ``parse_id``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or b"\x00" in unquote_to_bytes(query.replace("+", " ")):
+            raise BadRequest("A NUL byte in the address")
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:
@@ -19,17 +37,27 @@ class DatabaseUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        # A failure anywhere inside (a 404 page asking for the session, the session saved on
+        # the way out, a database still starting up) reached us as a 500: if the database is
+        # what failed, it is a 503 like the rest.
+        if response.status_code == 500 and _unreachable():
+            logger.warning("database unavailable while answering %s", request.path)
+            return unavailable()
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError | InterfaceError) or not _unreachable():
             return None
         logger.warning("database unavailable: %s", exception)
-        # Rendered without the database: no session, user or context processors.
-        html = render_to_string("503.html")
-        response = HttpResponse(html, status=503)
-        response["Retry-After"] = "30"
-        return response
+        return unavailable()
+
+
+def unavailable() -> HttpResponse:
+    # Rendered without the database: no session, user or context processors.
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    return response
 
 
 def _unreachable() -> bool:

@@ -9,14 +9,28 @@ from .models import Answer, Comment, Discussion
 
 
 class PostAdmin(admin.ModelAdmin):
-    """Admins moderate as facilitators do: hide with a reason, or show again."""
+    """Admins moderate as facilitators do: hide with a reason, or show again.
+
+    Everything else is read-only here: a member's words change only when that member edits
+    them (through the service that renders and sanitises them), and the derived fields
+    (paths, counts, bounds) only through the services that keep them right. Nor can an admin
+    add or delete posts here: a deletion would take every reply with it.
+    """
 
     list_display = ["__str__", "author", "created", "edited", "hidden", "deleted"]
     list_filter = [("hidden", admin.EmptyFieldListFilter), ("deleted", admin.EmptyFieldListFilter)]
     search_fields = ["body", "author__username", "author__display_name"]
-    readonly_fields = ["body_html", "created", "edited", "deleted", "hidden", "hidden_by"]
     raw_id_fields = ["author"]
     actions = ["hide", "unhide"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [field.name for field in self.model._meta.concrete_fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
     @admin.action(description="Hide the selected posts (reason: removed by an admin)")
     def hide(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:

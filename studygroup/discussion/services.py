@@ -78,6 +78,8 @@ def answer_post(
         .filter(group=group, question=question, author=author)
         .first()
     )
+    if existing and token and existing.client_token == token:
+        return existing  # the same form, sent twice at once: the other copy got in first
     if existing and not existing.is_deleted:
         raise DiscussionError("You have answered this question already: edit your answer.")
     now = timezone.now()

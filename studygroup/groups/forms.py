@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from content.models import Chapter, Question, ReadingItem, StudyText
@@ -59,6 +60,9 @@ class ChapterChoices(forms.ModelMultipleChoiceField):
         return f"{obj.number}. {obj.title}"
 
 
+ASSIGNED = ("chapters", "readings", "questions")
+
+
 class MeetingForm(forms.Form):
     # <input type="date"> takes only ISO dates, whatever the language.
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -89,11 +93,17 @@ class MeetingForm(forms.Form):
         self.group = group
         # Only the group's own text: another text's or group's ids are "not one of the
         # available choices".
-        _choices(self, "chapters").queryset = Chapter.objects.filter(text_id=group.text_id)
+        # Retired parts of the text are not offered, unless this meeting assigns them already.
+        kept = {name: [o.pk for o in self.initial.get(name, [])] for name in ASSIGNED}
+        _choices(self, "chapters").queryset = Chapter.objects.filter(
+            Q(retired_at=None) | Q(pk__in=kept["chapters"]), text_id=group.text_id
+        )
         _choices(self, "readings").queryset = ReadingItem.objects.filter(
-            text_id=group.text_id
+            Q(retired_at=None) | Q(pk__in=kept["readings"]), text_id=group.text_id
         ).order_by("level", "position")
-        _choices(self, "questions").queryset = group.questions()
+        _choices(self, "questions").queryset = group.questions().filter(
+            Q(retired_at=None) | Q(pk__in=kept["questions"])
+        )
         self.fields["time"].help_text = f"In the group's time zone, {group.time_zone}."
 
     def clean(self) -> dict[str, Any]:
@@ -139,7 +149,9 @@ class GroupQuestionForm(forms.Form):
 
     def __init__(self, *args: Any, group: StudyGroup, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "chapters").queryset = Chapter.objects.filter(text_id=group.text_id)
+        _choices(self, "chapters").queryset = Chapter.objects.current().filter(
+            text_id=group.text_id
+        )
 
     def clean_body(self) -> str:
         body = " ".join(self.cleaned_data["body"].split())

@@ -10,14 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from content.models import Chapter, ReadingItem
 from studygroup.accounts.forms import SignupForm, ThrottledLoginForm
 from studygroup.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
 from studygroup.accounts.models import User
 from studygroup.core import ratelimit
-from studygroup.core.http import safe_next
+from studygroup.core.http import form_lives_on, safe_next
 
 from . import calendar, services
 from .access import group_for_facilitator, group_for_member
@@ -182,7 +182,7 @@ def invite(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@form_lives_on(lambda slug: reverse("groups:invite", args=[slug]))
 def invite_rotate(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     services.invite_rotate(group=group, by=request.user)
@@ -281,7 +281,7 @@ def _member_of(group: StudyGroup, member_id: int) -> Membership:
 
 
 @login_required
-@require_POST
+@form_lives_on(lambda slug, member_id: reverse("groups:members", args=[slug]))
 def member_role(request: AuthenticatedHttpRequest, slug: str, member_id: int) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     target = _member_of(group, member_id)
@@ -302,7 +302,7 @@ def member_role(request: AuthenticatedHttpRequest, slug: str, member_id: int) ->
 
 
 @login_required
-@require_POST
+@form_lives_on(lambda slug, member_id: reverse("groups:members", args=[slug]))
 def member_remove(request: AuthenticatedHttpRequest, slug: str, member_id: int) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     target = _member_of(group, member_id)
@@ -315,7 +315,7 @@ def member_remove(request: AuthenticatedHttpRequest, slug: str, member_id: int) 
 
 
 @login_required
-@require_POST
+@form_lives_on(lambda slug: reverse("groups:members", args=[slug]))
 def leave(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     try:
@@ -328,7 +328,7 @@ def leave(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@form_lives_on(lambda slug, request_id: reverse("groups:members", args=[slug]))
 def request_decide(request: AuthenticatedHttpRequest, slug: str, request_id: int) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     join_request = get_object_or_404(
@@ -398,7 +398,7 @@ def _meeting_form(
 
 
 @login_required
-@require_POST
+@form_lives_on(lambda slug, meeting_id: reverse("discussion:meeting", args=[slug, meeting_id]))
 def meeting_delete(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     meeting = get_object_or_404(Meeting, group=group, pk=meeting_id)
@@ -409,7 +409,7 @@ def meeting_delete(request: AuthenticatedHttpRequest, slug: str, meeting_id: int
 
 
 @login_required
-@require_POST
+@form_lives_on(lambda slug, kind, item_id: reverse("groups:group", args=[slug]))
 def mark(request: AuthenticatedHtmxHttpRequest, slug: str, kind: str, item_id: int) -> HttpResponse:
     """Tick or untick a chapter or reading as done; htmx swaps the button in place."""
     group, membership = group_for_member(request, slug)

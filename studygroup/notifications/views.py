@@ -4,10 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from studygroup.accounts.http import AuthenticatedHttpRequest
-from studygroup.core.http import parse_id
+from studygroup.core.http import form_lives_on, parse_id
 
 from . import services
 from .models import Notification
@@ -22,7 +23,7 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@form_lives_on(lambda: reverse("notifications:inbox"))
 def mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     """All read (no ``id``), or one read and followed to where it points."""
     if "id" not in request.POST:

@@ -131,6 +131,22 @@ def test_a_form_sent_twice_posts_once(scene):
     assert Comment.objects.filter(body="Said once, sent twice.").count() == 1  # ... once
 
 
+def test_the_same_answer_form_sent_twice_at_once_is_one_success_twice(scene):
+    session = scene["sessions"][3]
+    url = reverse("discussion:answer_create", args=[scene["group"].slug, scene["question"].pk])
+    form = {"body": "My answer, double-clicked.", "token": str(uuid.uuid4())}
+    barrier = threading.Barrier(3)
+
+    def send(_) -> int:
+        barrier.wait()
+        return post(scene["base"], url, session, form)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        statuses = list(pool.map(send, range(3)))
+    assert statuses == [302, 302, 302], "no copy is told it has answered already"
+    assert Answer.objects.filter(author=scene["members"][3]).count() == 1
+
+
 def test_editing_while_others_reply_keeps_every_reply(scene):
     author_session = scene["sessions"][0]
     answer = scene["answer"]

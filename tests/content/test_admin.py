@@ -1,5 +1,8 @@
 """Admins keep the text in shape: browse, search, edit, import and export."""
 
+import html as htmllib
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -22,10 +25,25 @@ def upload(name: str, data: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="text/plain")
 
 
+def plan_form(response) -> dict:
+    """What the plan page's form sends back: its hidden fields and the admin's choices."""
+    assert response.status_code == 200, response.content[:500]
+    html = response.content.decode()
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    assert {"file_data", "slug", "shown"} <= set(fields), "the file travels with the plan"
+    return {name: htmllib.unescape(value) for name, value in fields.items()}
+
+
+def preview(admin_client, name: str, data: bytes, **fields):
+    response = admin_client.post(IMPORT_URL, {"file": upload(name, data), **fields})
+    return response, plan_form(response)
+
+
 def test_import_an_uploaded_file(admin_client, seed_bytes):
-    response = admin_client.post(
-        IMPORT_URL, {"file": upload("course-part-2.txt", seed_bytes), "title": "Part 2"}
-    )
+    response, plan = preview(admin_client, "course-part-2.txt", seed_bytes, title="Part 2")
+    assert "Would create" in response.content.decode()
+    assert not StudyText.objects.filter(slug="course-part-2").exists(), "nothing written yet"
+    response = admin_client.post(IMPORT_URL, plan | {"apply": "1"})
     text = StudyText.objects.get(slug="course-part-2")
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:content_studytext_change", args=[text.pk])
@@ -37,9 +55,9 @@ def test_import_an_uploaded_file(admin_client, seed_bytes):
 
 def test_importing_again_reports_nothing_changed(admin_client, shipped_text, seed_bytes):
     before = snapshot()
-    response = admin_client.post(
-        IMPORT_URL, {"file": upload("x.txt", seed_bytes), "slug": shipped_text.slug}, follow=True
-    )
+    response, plan = preview(admin_client, "x.txt", seed_bytes, slug=shipped_text.slug)
+    assert "nothing changed" in response.content.decode()
+    response = admin_client.post(IMPORT_URL, plan | {"apply": "1"}, follow=True)
     assert "nothing changed" in response.content.decode()
     assert snapshot() == before
 

@@ -131,11 +131,22 @@ def test_corrected_file_updates_in_place(shipped_text, seed_bytes, tmp_path):
     path = tmp_path / f"{SHIPPED_SLUG}.txt"
     path.write_text("\n".join(lines), encoding="utf-8")
 
-    assert import_text(path) == (
+    summary, *changes = import_text(path).splitlines()
+    assert summary == (
         "Imported “Russian Revolution, part 2” (russian-revolution-part-2): 7 chapters, "
         "147 paragraphs, 7 questions, 7 readings; chapters: 0 added, 1 updated, 0 removed; "
         "paragraphs: 0 added, 1 updated, 0 removed; questions: 1 added, 3 updated, 0 removed; "
-        "readings: 0 added, 1 updated, 1 removed.\n"
+        "readings: 0 added, 1 updated, 1 removed."
+    )
+    assert "  chapter 21 changed: “21. Conclusion” → “21. Conclusions”" in changes
+    assert any(
+        line.startswith("  ¶16.13 changed: “… of the bureaucracy was from this point driven")
+        and "→ “… of the bureaucracy now went underground.”" in line
+        for line in changes
+    ), changes
+    assert "  question 7 added: “How did the Vorkuta hunger strike end?”" in changes
+    assert any(line.startswith("  reading 1.3 removed: “Bureaucratism") for line in changes), (
+        "\n".join(changes)
     )
     assert {c.number: c.pk for c in Chapter.objects.all()} == chapter_ids
     assert Chapter.objects.get(number=21).title == "Conclusions"

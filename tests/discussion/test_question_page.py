@@ -82,7 +82,7 @@ def test_deep_replies_stop_indenting_and_say_whom_they_answer(
         assert indent == min(depth, 4)
         if depth > 4:
             parent_name = "Max Member" if depth % 2 == 0 else "Mia Member"
-            assert f"replying to {parent_name}" in html
+            assert f"replying to <bdi>{parent_name}</bdi>" in html
         else:
             assert "replying to" not in html
 
@@ -164,7 +164,7 @@ def test_queries_stay_the_same_with_5_comments_or_500(
     shown = comments_shown(everything)
     assert len(shown) == total
     assert max(indent for _, indent, _ in shown) == 4
-    assert everything.count("replying to Reader") > 0
+    assert everything.count("replying to <bdi>Reader") > 0
 
 
 def test_latest_activity_quotes_each_post_as_written(

@@ -214,7 +214,7 @@ def test_a_hostile_display_name_is_inert_in_threads_and_notifications(
         parent = comment(mia_membership if depth % 2 == 0 else membership, maxs, parent=parent)
     client = logged_in(member)
     thread = page(client.get(question_url(group, question)))
-    assert "replying to &lt;img src=x onerror=alert(1)&gt;" in thread
+    assert "replying to <bdi>&lt;img src=x onerror=alert(1)&gt;" in thread
     for markup in (thread, page(client.get(reverse("notifications:inbox")))):
         assert Page(markup).handlers == []
         assert_only_our_scripts(markup)

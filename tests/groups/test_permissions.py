@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 
 from content.models import Question, StudyText
@@ -365,11 +367,14 @@ WRITE_ONLY = sorted(
 
 
 @pytest.mark.parametrize("name", WRITE_ONLY)
-def test_writes_refuse_get(cast, name):
+def test_a_get_of_a_write_goes_to_its_form_and_writes_nothing(cast, name):
     row = next(row for row in TABLE if row.name == name)
     user = cast.users["facilitator"]
-    response = logged_in(user).get(url_for(row, cast, user))
-    assert response.status_code == 405
+    client = logged_in(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url_for(row, cast, user))
+    assert response.status_code == 302 and "/login/" not in response["Location"]
+    assert not [q for q in queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
 
 
 @pytest.mark.parametrize(

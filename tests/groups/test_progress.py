@@ -23,7 +23,7 @@ def ticks(membership) -> set:
 
 def progress_row(html: str, name: str) -> list[str]:
     """The done / not-done cells of one member's row in the first progress table."""
-    row = re.search(rf'<th scope="row">{name}</th>(.*?)</tr>', html, re.S)
+    row = re.search(rf'<th scope="row"><bdi>{name}</bdi></th>(.*?)</tr>', html, re.S)
     assert row, f"no progress row for {name}"
     return re.findall(r'<td class="(done|not-done)">', row[1])
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from content.models import Chapter, Question
+from studygroup.accounts.drafts import take_draft
 from studygroup.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
 from studygroup.core.http import HtmxHttpRequest, parse_id
 from studygroup.core.ratelimit import limited
@@ -76,7 +77,9 @@ def question(request: AuthenticatedHtmxHttpRequest, slug: str, question_id: int)
             return render(request, "discussion/question.html#answers_page", context)
         return render(request, "discussion/question_page.html", context)
     context = _page_context(group, membership, q)
-    context["answer_form"] = AnswerForm(initial={"token": uuid.uuid4()})
+    # An answer sent after the session ended comes back here, after log-in, filled in.
+    kept = take_draft(request, reverse("discussion:answer_create", args=[group.slug, q.pk]))
+    context["answer_form"] = AnswerForm(initial={"token": uuid.uuid4(), **kept})
     if membership.is_facilitator:
         discussion = context["thread"].standing.discussion
         context["settings_form"] = DiscussionForm(
@@ -332,7 +335,7 @@ def _edit(
                 return redirect(back)
     else:
         services.check_author(post, request.user)
-        form = form_class(initial={"body": post.body})
+        form = form_class(initial={"body": post.body} | take_draft(request, request.path))
     return _form_page(
         request,
         form,
@@ -416,7 +419,8 @@ def comment_create(
     group, membership = group_for_member(request, slug)
     answer = answer_for_member(group, membership, answer_id)
     parent = None
-    parent_id = request.POST.get("parent") or request.GET.get("parent")
+    kept = take_draft(request, request.path) if request.method != "POST" else {}
+    parent_id = request.POST.get("parent") or request.GET.get("parent") or kept.get("parent")
     if parent_id is not None:
         parent = get_object_or_404(
             Comment.objects.select_related("author"), answer=answer, pk=parse_id(parent_id)
@@ -444,7 +448,7 @@ def comment_create(
                 return redirect(question_url(group, answer.question_id, f"comment-{comment.pk}"))
     else:
         standing(membership, answer.question).check_may_comment()
-        form = CommentForm(initial={"token": uuid.uuid4()})
+        form = CommentForm(initial={"token": uuid.uuid4(), "body": kept.get("body", "")})
     if parent:
         form.fields["body"].label = "Your reply"
     author = (parent or answer).author
