@@ -82,7 +82,7 @@ class Change:
             line = f"{self.where} {self.action}: “{short(self.old)}”"
         if self.dependents:
             hanging = ", ".join(f"{n} {name}" for name, n in sorted(self.dependents.items()))
-            line += f" — {hanging} hang on it"
+            line += f" — resting on it: {hanging}"
         return line
 
 
@@ -151,9 +151,11 @@ class ImportReport:
         outcome = "; ".join(changes) or "nothing changed"
         if self.refusals:
             verb = "Refused"
+            n = len(self.refusals)
             outcome += (
-                f"; {len(self.refusals)} removal(s) would take answers, meetings or marks "
-                "with them: nothing was imported (allow removals to retire them instead)"
+                f"; {n} removal{'s' if n > 1 else ''} would take answers, meetings or marks "
+                f"with {'them' if n > 1 else 'it'}: nothing was imported (allow removals to "
+                "retire instead)"
             )
         elif self.dry_run:
             verb = "Would create" if self.text_created else "Would import"
@@ -222,7 +224,7 @@ def dependents(row: Model) -> dict[str, int]:
     admin's delete page finds them, so the text names none of the apps above it."""
     collector = Collector(using=router.db_for_write(type(row)), origin=row)
     collector.collect([row])
-    counts: Counter[str] = Counter()
+    counts: Counter[tuple[str, str]] = Counter()  # (singular, plural) → how many
 
     def count(model: type[Model], n: int) -> None:
         meta = model._meta
@@ -234,15 +236,19 @@ def dependents(row: Model) -> dict[str, int]:
                 for f in meta.fields
                 if f.related_model is not None and f.related_model is not type(row)
             )
-            counts[f"{other.verbose_name_plural} assigning it"] += n
+            names = (
+                f"{other.verbose_name} assigning it",
+                f"{other.verbose_name_plural} assigning it",
+            )
         else:
-            counts[str(meta.verbose_name_plural)] += n
+            names = (str(meta.verbose_name), str(meta.verbose_name_plural))
+        counts[names] += n
 
     for model, instances in collector.data.items():
         count(model, len(instances))
     for queryset in collector.fast_deletes:
         count(queryset.model, queryset.count())
-    return dict(counts)
+    return {(one if n == 1 else many): n for (one, many), n in counts.items()}
 
 
 def _remove(

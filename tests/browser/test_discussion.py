@@ -18,7 +18,7 @@ from studygroup.discussion.models import Answer, Comment
 from studygroup.groups import services
 from studygroup.groups.models import Membership
 from studygroup.notifications.models import Notification
-from tests.support import log_in, user
+from tests.support import PASSWORD, log_in, user
 
 PHONE = {"width": 390, "height": 844}
 
@@ -453,3 +453,50 @@ def test_hiding_without_a_reason_says_why_in_place(
             "Give a reason: the author will see it.", timeout=2_000
         )
     assert not Comment.objects.get().is_hidden
+
+
+# A session that ends mid-comment ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
+def test_a_session_that_ends_mid_comment_keeps_the_text(
+    new_page, live_server, group, question, answers, javascript
+):
+    from django.contrib.sessions.models import Session
+
+    typed = "Half an hour of typing that must survive the log-in."
+    new_page.allow(r"\b401\b")  # the refused post, as the browser and htmx log it
+    page = new_page(java_script_enabled=javascript)
+    log_in(page, live_server, "anna")
+    open_question(page, live_server, group, question)
+    boris_answer = answer_by(page, BORIS)
+    disclosure(boris_answer, "Comment on this answer").click()
+    boris_answer.get_by_label("Your comment", exact=True).fill(typed)
+    Session.objects.all().delete()  # the session expires while Anna types
+
+    if javascript:
+        boris_answer.get_by_role("button", name="Comment", exact=True).click()
+        expect(page.get_by_role("alert")).to_contain_text("Your session has ended")
+        expect(boris_answer.get_by_label("Your comment", exact=True)).to_have_value(typed)
+        login = page.locator("[data-login-needed]")
+        login.get_by_label("Username").fill("anna")
+        login.get_by_label("Password").fill(PASSWORD)
+        login.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("status").filter(has_text="logged in again")).to_be_visible()
+        expect(boris_answer.get_by_label("Your comment", exact=True)).to_have_value(typed)
+        boris_answer.get_by_role("button", name="Comment", exact=True).click()
+        expect(comment_saying(boris_answer, typed)).to_have_count(1)
+    else:
+        with page.expect_navigation():
+            boris_answer.get_by_role("button", name="Comment", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+        page.get_by_label("Username").fill("anna")
+        page.get_by_label("Password").fill(PASSWORD)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your comment")
+        expect(page.get_by_label("Your comment", exact=True)).to_have_value(typed)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Comment", exact=True).click()
+        expect(comment_saying(answer_by(page, BORIS), typed)).to_have_count(1)
+    assert Comment.objects.filter(body=typed).count() == 1
