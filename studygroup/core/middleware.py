@@ -6,6 +6,7 @@ from django.core.exceptions import BadRequest
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 
 logger = logging.getLogger(__name__)
 
@@ -43,19 +44,43 @@ class DatabaseUnavailableMiddleware:
         # what failed, it is a 503 like the rest.
         if response.status_code == 500 and _unreachable():
             logger.warning("database unavailable while answering %s", request.path)
-            return unavailable()
+            return unavailable(request)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError | InterfaceError) or not _unreachable():
             return None
         logger.warning("database unavailable: %s", exception)
-        return unavailable()
+        return unavailable(request)
 
 
-def unavailable() -> HttpResponse:
-    # Rendered without the database: no session, user or context processors.
-    response = HttpResponse(render_to_string("503.html"), status=503)
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """The 503 page. A post that met the outage comes back in it, every field as sent (the
+    text, its form token, the CSRF token): "Try again" sends it once more, and the token
+    makes sure it is stored once however often it is sent."""
+    resend = None
+    if request.method == "POST":
+        try:
+            resend = [
+                (name, value)
+                for name in request.POST
+                if "password" not in name  # never written back into a page
+                for value in request.POST.getlist(name)
+            ]
+        except Exception:  # an upload or a body too big to read again: a plain retry link
+            resend = None
+    # Rendered without the database: no session, user or context processors; and without
+    # the stylesheet should its name be unknown (static files not collected): this page
+    # must never fail.
+    try:
+        stylesheet = static("css/site.css")
+    except ValueError:
+        stylesheet = None
+    html = render_to_string(
+        "503.html",
+        {"resend": resend, "action": request.get_full_path(), "stylesheet": stylesheet},
+    )
+    response = HttpResponse(html, status=503)
     response["Retry-After"] = "30"
     return response
 

@@ -210,6 +210,11 @@ def _comment_post(
         raise DiscussionError("That post is not in this group.")
     body = post_body(body, MAX_COMMENT)
     standing(membership, answer.question).check_may_comment()
+    # One writer at a time per answer: the count, the first screen's bound and the last
+    # activity are derived from its comments, and two replies computing them side by side
+    # could each miss the other's (a bound one comment too wide, an activity time older than
+    # the newest comment). The lock also orders ``now`` with the commits.
+    Answer.objects.select_for_update().filter(pk=answer.pk).values_list("pk").get()
     now = timezone.now()
     comment = Comment.objects.create(
         answer=answer,

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from content.models import Question
 from studygroup.discussion import services
-from studygroup.discussion.models import Answer, Comment
+from studygroup.discussion.models import COMMENTS_FIRST, Answer, Comment
 from studygroup.groups import services as groups
 from studygroup.groups.models import Membership
 from tests.support import make_user
@@ -98,6 +98,10 @@ def test_many_members_commenting_at_once_lose_and_double_nothing(scene):
     scene["answer"].refresh_from_db()
     assert scene["answer"].comment_count == len(stored)
     assert len({c.path for c in Comment.objects.filter(answer=scene["answer"])}) == len(stored)
+    # The derived fields are exactly what the comments say, however the replies interleaved.
+    comments = list(Comment.objects.filter(answer=scene["answer"]).order_by("path"))
+    assert scene["answer"].first_screen_path == comments[COMMENTS_FIRST - 1].path
+    assert scene["answer"].last_activity == max(c.created for c in comments)
 
 
 def test_two_racing_first_answers_leave_one_and_a_clear_message(scene):
