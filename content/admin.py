@@ -1,15 +1,36 @@
 from django.contrib import admin, messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from .forms import ImportPlanForm, TextImportForm
 from .importer import ImportRefused, text_export, text_import
-from .models import Chapter, Paragraph, Question, ReadingItem, StudyText
+from .models import Chapter, ImportRecord, Paragraph, Question, ReadingItem, StudyText
 from .textformat import TextFormatError
+
+
+class TextHistoryAdmin(VersionAdmin):
+    """Every edit kept by django-reversion, with who and when (an import's writes too); the
+    History page lists them, and a version shows what differs from now before it is
+    restored with one Save."""
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        version = get_object_or_404(Version, pk=version_id, object_id=object_id)
+        current = get_object_or_404(self.model, pk=object_id)
+        differences = [
+            (field.verbose_name, getattr(current, field.attname), version.field_dict[field.attname])
+            for field in self.model._meta.concrete_fields
+            if field.attname in version.field_dict
+            and getattr(current, field.attname) != version.field_dict[field.attname]
+        ]
+        context = {"differences": differences, "version": version, **(extra_context or {})}
+        return super().revision_view(request, object_id, version_id, context)
 
 
 class ChapterInline(admin.TabularInline):
@@ -34,7 +55,7 @@ class ReadingItemInline(admin.TabularInline):
 
 
 @admin.register(StudyText)
-class StudyTextAdmin(admin.ModelAdmin):
+class StudyTextAdmin(TextHistoryAdmin):
     list_display = ["title", "slug", "chapter_count", "question_count", "updated", "export_link"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
@@ -70,6 +91,11 @@ class StudyTextAdmin(admin.ModelAdmin):
                 "import/",
                 self.admin_site.admin_view(self.import_view),
                 name="content_studytext_import",
+            ),
+            path(
+                "import/<int:record_id>/rollback/",
+                self.admin_site.admin_view(self.rollback_view),
+                name="content_studytext_rollback",
             ),
             path(
                 "<int:pk>/export/",
@@ -126,7 +152,7 @@ class StudyTextAdmin(admin.ModelAdmin):
                     messages.WARNING,
                 )
                 return self._preview(request, context, plan, name)
-            report = text_import(**plan.import_arguments())
+            report = text_import(**plan.import_arguments(), by=_staff(request))
         except ImportRefused as refused:
             self.message_user(request, refused.report.summary(), messages.ERROR)
             return self._preview(request, context, plan, name)
@@ -135,6 +161,26 @@ class StudyTextAdmin(admin.ModelAdmin):
             return redirect("admin:content_studytext_import")
         self.message_user(request, report.summary(), messages.SUCCESS)
         return redirect("admin:content_studytext_change", report.text.pk)
+
+    def rollback_view(self, request: HttpRequest, record_id: int) -> HttpResponse:
+        """An import undone as a whole: the text as it was before it, imported again through
+        the same plan, refusals and confirmation as any file."""
+        if not self.has_change_permission(request):
+            return HttpResponse(status=403)
+        record = get_object_or_404(ImportRecord.objects.select_related("text"), pk=record_id)
+        if not record.before:
+            self.message_user(
+                request, "That import created the text: there is no earlier text to go back to."
+            )
+            return redirect("admin:content_importrecord_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import a study text",
+        }
+        plan = ImportPlanForm.for_upload(record.before.encode(), record.text.slug, "")
+        name = f"the text as it was before the import of {record.created:%Y-%m-%d %H:%M}"
+        return self._preview(request, context, plan, name)
 
     def _preview(
         self, request: HttpRequest, context: dict, plan: ImportPlanForm, name: str
@@ -166,7 +212,7 @@ class ParagraphInline(admin.StackedInline):
 
 
 @admin.register(Chapter)
-class ChapterAdmin(admin.ModelAdmin):
+class ChapterAdmin(TextHistoryAdmin):
     list_display = ["number", "title", "text"]
     list_display_links = ["number", "title"]
     list_filter = ["text"]
@@ -176,7 +222,7 @@ class ChapterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Paragraph)
-class ParagraphAdmin(admin.ModelAdmin):
+class ParagraphAdmin(TextHistoryAdmin):
     list_display = ["__str__", "kind", "chapter"]
     list_filter = ["kind", "chapter__text"]
     list_select_related = ["chapter"]
@@ -185,7 +231,7 @@ class ParagraphAdmin(admin.ModelAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(TextHistoryAdmin):
     """The text's questions. A group's own questions (no text) are the groups admin's."""
 
     list_display = ["body", "position", "text"]
@@ -204,8 +250,39 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReadingItem)
-class ReadingItemAdmin(admin.ModelAdmin):
+class ReadingItemAdmin(TextHistoryAdmin):
     list_display = ["title", "author", "reference", "note", "level", "position", "text"]
     list_filter = ["text", "level"]
     list_select_related = ["text"]
     search_fields = ["title", "author", "note"]
+
+
+@admin.register(ImportRecord)
+class ImportRecordAdmin(admin.ModelAdmin):
+    """The imports that changed a text, newest first; each can be rolled back whole."""
+
+    list_display = ["created", "text", "by", "summary", "rollback_link"]
+    list_filter = ["text"]
+    list_select_related = ["text"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="roll back")
+    def rollback_link(self, obj: ImportRecord) -> str:
+        if not obj.before:
+            return "—"
+        url = reverse("admin:content_studytext_rollback", args=[obj.pk])
+        return format_html('<a href="{}">Roll back to before this import…</a>', url)
+
+
+def _staff(request: HttpRequest) -> AbstractBaseUser | None:
+    """The admin's user (admin_view lets only staff in)."""
+    user = request.user
+    return user if isinstance(user, AbstractBaseUser) else None

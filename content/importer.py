@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import reversion
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import router, transaction
 from django.db.models import Model
 from django.db.models.deletion import Collector
@@ -23,7 +25,7 @@ from django.utils import timezone
 from django.utils.text import Truncator, capfirst
 
 from . import textformat
-from .models import Chapter, Paragraph, Question, ReadingItem, StudyText
+from .models import Chapter, ImportRecord, Paragraph, Question, ReadingItem, StudyText
 
 # Leftover rows are paired with leftover lines when this similar: a corrected typo keeps
 # its id (and the answers under it); a rewritten question is a new question.
@@ -121,6 +123,7 @@ class ImportReport:
         }
     )
     changes: list[Change] = field(default_factory=list)
+    before: str = ""  # the text before the import, in the text format ("" for a new one)
 
     @property
     def changed(self) -> bool:
@@ -176,6 +179,7 @@ def text_import(
     dry_run: bool = False,
     allow_removals: bool = False,
     pairs: dict[int, int] | None = None,
+    by: AbstractBaseUser | None = None,
 ) -> ImportReport:
     """Import ``data`` (a file's bytes) as the study text ``slug``, and say what changed.
 
@@ -186,12 +190,34 @@ def text_import(
     question's id to its position in the file: a rewording the similarity rule would take
     for a new question keeps the old one's id and discussion. ``title`` names a new text,
     or renames an existing one.
+
+    An import that changes something is kept: every row it wrote gets a version in one
+    django-reversion revision (each item's history shows it, ``by`` and when), and an
+    ``ImportRecord`` keeps the text as it was before, to roll the whole import back.
     """
     parsed = textformat.parse(data)
+    if dry_run:
+        return _import(slug, parsed, title, dry_run, allow_removals, pairs or {})
+    with reversion.create_revision():
+        report = _import(slug, parsed, title, dry_run, allow_removals, pairs or {})
+        if report.changed:
+            _keep(report, by)
+    return report
+
+
+def _import(
+    slug: str,
+    parsed: textformat.ParsedText,
+    title: str | None,
+    dry_run: bool,
+    allow_removals: bool,
+    pairs: dict[int, int],
+) -> ImportReport:
     with transaction.atomic():
         text, created = StudyText.objects.select_for_update().get_or_create(
             slug=slug, defaults={"title": title or title_from_slug(slug)}
         )
+        before = "" if created else text_export(text)
         renamed = False
         if title and text.title != title:
             text.title = title
@@ -203,11 +229,12 @@ def text_import(
             text_renamed=renamed,
             dry_run=dry_run,
             allow_removals=allow_removals,
+            before=before,
         )
         # The plan is the import itself, made inside the transaction and rolled back for a
         # dry run or a refusal: what the preview says is what applying does.
         _sync_chapters(text, parsed.chapters, report)
-        _sync_questions(text, parsed.questions, report, pairs or {})
+        _sync_questions(text, parsed.questions, report, pairs)
         _sync_readings(text, parsed.readings, report)
         if report.refusals and not dry_run:
             raise ImportRefused(report)
@@ -216,6 +243,28 @@ def text_import(
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+MODELS = {"chapter": Chapter, "paragraph": Paragraph, "question": Question, "reading": ReadingItem}
+
+
+def _keep(report: ImportReport, by: AbstractBaseUser | None) -> None:
+    """The import's versions and its record (inside its revision block)."""
+    who = by.get_username() if by else "the import_text command"
+    reversion.set_comment(f"Imported by {who}: {report.summary()}"[:1000])
+    if by is not None:
+        reversion.set_user(by)
+    reversion.add_to_revision(report.text)
+    written: dict[str, set[int]] = {}
+    for change in report.changes:
+        if change.pk is not None:
+            written.setdefault(change.kind, set()).add(change.pk)
+    for kind, pks in written.items():
+        for row in MODELS[kind]._default_manager.filter(pk__in=pks):  # deleted ones are gone
+            reversion.add_to_revision(row)
+    ImportRecord.objects.create(
+        text=report.text, by=who if by else "", summary=report.summary(), before=report.before
+    )
 
 
 def dependents(row: Model) -> dict[str, int]:
@@ -333,7 +382,9 @@ def _sync_chapters(
         if found is None:
             chapter = Chapter.objects.create(text=text, number=item.number, title=item.title)
             tally.created += 1
-            report.changes.append(Change("chapter", "added", where, new=str(chapter)))
+            report.changes.append(
+                Change("chapter", "added", where, new=str(chapter), pk=chapter.pk)
+            )
         elif (chapter := found).title != item.title or chapter.retired:
             action = "restored" if chapter.retired else "changed"
             report.changes.append(
@@ -356,6 +407,7 @@ def _sync_paragraphs(
     """Paragraphs line up by position: anchors (#p12) point at a place in the chapter."""
     tally = report.tallies["paragraphs"]
     changed, new = [], []
+    added: list[Change] = []  # their ids once created
     where = lambda position: f"¶{chapter.number}.{position}"  # noqa: E731
     for position, item in enumerate(parsed, 1):
         row = rows[position - 1] if position <= len(rows) else None
@@ -370,6 +422,7 @@ def _sync_paragraphs(
                 )
             )
             report.changes.append(Change("paragraph", "added", where(position), new=item.body))
+            added.append(report.changes[-1])
         elif (row.kind, row.body, row.citation) != (item.kind, item.body, item.citation):
             report.changes.append(
                 Change("paragraph", "changed", where(position), row.body, item.body, row.pk)
@@ -387,7 +440,8 @@ def _sync_paragraphs(
 
         _remove(surplus, "paragraph", lambda p: where(p.position), report, lambda p: p.body, delete)
     Paragraph.objects.bulk_update(changed, ["kind", "body", "citation"])
-    Paragraph.objects.bulk_create(new)
+    for change, row in zip(added, Paragraph.objects.bulk_create(new), strict=True):
+        change.pk = row.pk
     tally.created += len(new)
     tally.updated += len(changed)
     tally.deleted += len(surplus)
@@ -545,8 +599,11 @@ def _sync_matched(
     tally.updated += len(changed)
 
     added = [item for j, item in enumerate(unmatched_wanted) if j not in used_wanted]
-    model._default_manager.bulk_create([model(text=text, **item) for item in added])
-    report.changes.extend(Change(kind, "added", where(i), new=wanted_key(i)) for i in added)
+    rows = model._default_manager.bulk_create([model(text=text, **item) for item in added])
+    report.changes.extend(
+        Change(kind, "added", where(item), new=wanted_key(item), pk=row.pk)
+        for item, row in zip(added, rows, strict=True)
+    )
     tally.created += len(added)
 
 

@@ -5,6 +5,7 @@ and discussion hang off it.
 Order is always explicit (chapter numbers, positions), never insertion order.
 """
 
+import reversion
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -244,3 +245,25 @@ class ReadingItem(Retirable):
                 "with a capital letter, keep brackets and “ by ” out of the title, or add a "
                 "reference."
             )
+
+
+class ImportRecord(models.Model):
+    """One import that changed a text: who, when, what changed, and the text as it was
+    before, so the whole import can be rolled back (by importing that, through the same
+    plan and refusals as any import). Single edits are kept by django-reversion."""
+
+    text = models.ForeignKey(StudyText, on_delete=models.CASCADE, related_name="imports")
+    created = models.DateTimeField(auto_now_add=True)
+    by = models.CharField(max_length=150, blank=True, help_text="Who imported it.")
+    summary = models.TextField()
+    before = models.TextField(help_text="The text before this import, in the text format.")
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.text} on {self.created:%Y-%m-%d %H:%M}"
+
+
+for model in (StudyText, Chapter, Paragraph, Question, ReadingItem):
+    reversion.register(model)

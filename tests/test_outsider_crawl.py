@@ -93,6 +93,7 @@ def world(facilitator, member, outsider, shipped_text):
         "token": [stale_token, "made-up-token"],
         "uidb64": ["MQ"],
         "number": [15],
+        "record_id": [MADE_UP],  # the admin's imports (staff only)
         # the admin's own arguments
         "object_id": [group_b.pk, answer.pk],
         "pk": [shipped_text.pk],

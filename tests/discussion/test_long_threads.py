@@ -151,4 +151,5 @@ def test_posting_a_reply_stays_within_the_query_budget(
     assert response.status_code == 302
     # The test runs inside a transaction, so the service's own shows up as a savepoint.
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) <= 12, "\n".join(statements)
+    # 13: the answer's row lock (derived fields stay exact under concurrent replies).
+    assert len(statements) <= 13, "\n".join(statements)
