@@ -37,6 +37,14 @@ def envint(name: str, default: str) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
 
 
+def envfloat(name: str, default: str) -> float:
+    value = os.environ.get(name, default)
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number of seconds") from None
+
+
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -127,6 +135,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "options": f"-c statement_timeout={envint('DJANGO_DB_STATEMENT_TIMEOUT', '5000')}",
         }
     )
+# A database that takes connections but never answers (frozen): a request is cut off after
+# REQUEST_DEADLINE seconds and answered with a 503, /healthz after HEALTH_DEADLINE
+# (studygroup/core/deadline.py; gunicorn's sync workers, where a signal can interrupt).
+REQUEST_DEADLINE = envfloat("DJANGO_REQUEST_DEADLINE", "5")
+HEALTH_DEADLINE = envfloat("DJANGO_HEALTH_DEADLINE", "2")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -2,11 +2,14 @@ import logging
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.templatetags.static import static
+
+from .deadline import Overdue, deadline, ran_out
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +41,13 @@ class DatabaseUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        try:
+            with deadline(settings.REQUEST_DEADLINE):
+                response = self.get_response(request)
+        except Overdue:  # cut off outside a view (the session saved on the way out, say)
+            return _overdue(request)
+        if response.status_code == 500 and ran_out():  # cut off, and made a 500 further in
+            return _overdue(request)
         # A failure anywhere inside (a 404 page asking for the session, the session saved on
         # the way out, a database still starting up) reached us as a 500: if the database is
         # what failed, it is a 503 like the rest.
@@ -48,10 +57,21 @@ class DatabaseUnavailableMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Overdue):
+            return _overdue(request)
         if not isinstance(exception, OperationalError | InterfaceError) or not _unreachable():
             return None
         logger.warning("database unavailable: %s", exception)
         return unavailable(request)
+
+
+def _overdue(request: HttpRequest) -> HttpResponse:
+    """The database did not answer in time: no need to ask it again before saying so."""
+    from django.db import connection
+
+    connection.close()  # stuck mid-query: the next request opens another
+    logger.warning("database did not answer within the deadline: %s", request.path)
+    return unavailable(request)
 
 
 def unavailable(request: HttpRequest) -> HttpResponse:
@@ -86,13 +106,17 @@ def unavailable(request: HttpRequest) -> HttpResponse:
 
 
 def _unreachable() -> bool:
-    """True when the database does not answer at all (not a failing query of ours)."""
+    """True when the database does not answer at all (not a failing query of ours). On a
+    fresh connection: the one that failed may be stuck; connecting gives up after the
+    connect timeout, and a server that takes connections but never answers them is cut off
+    by a short deadline."""
     from django.db import connection
 
     try:
         connection.close()
-        with connection.cursor() as cursor:
+        with deadline(settings.HEALTH_DEADLINE), connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except DatabaseError:
+    except DatabaseError:  # Overdue is one too
+        connection.close()
         return True
     return False

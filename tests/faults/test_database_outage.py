@@ -15,6 +15,7 @@ deselects it (``-m "not faults"`` in pyproject.toml); ``make test-faults`` runs 
 root and ``pg_ctlcluster``; without them it skips, or fails when CI is set.
 """
 
+import contextlib
 import http.client
 import http.cookiejar
 import json
@@ -22,6 +23,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -56,7 +58,9 @@ AFTER_SECONDS = 2.5  # traffic after /healthz is back to 200
 HEALTHZ_DOWN_WITHIN = 5.0
 RECOVER_WITHIN = 30.0
 PG_START_WITHIN = 30.0
-REQUEST_TIMEOUT = 5.0
+REQUEST_TIMEOUT = 12.0  # above the app's own deadline for a frozen database (5 s + 2 s)
+FROZEN_SECONDS = 6.0  # PostgreSQL's processes stopped with SIGSTOP
+FROZEN_HEALTHZ_WITHIN = 3.0
 PAUSE = 0.05  # between one writer's posts
 ANSWER_EVERY = 1.5  # a writer answers its next question this often, comments in between
 MAX_POSTS_PER_WRITER = 400
@@ -254,6 +258,11 @@ class Drill:
     workers_before: list[int] = field(default_factory=list)
     workers_after: list[int] = field(default_factory=list)
     log: Path | None = None
+    # The freeze: PostgreSQL's processes stopped (SIGSTOP), connections left open.
+    healthz_frozen: Response | None = None
+    healthz_frozen_after: float | None = None  # seconds after the SIGSTOP
+    pages_frozen: dict[str, tuple[Response, float]] = field(default_factory=dict)
+    healthz_thawed_after: float | None = None  # seconds after the SIGCONT
 
     def phase(self, attempt: Attempt) -> str:
         if attempt.ended < self.stopped_at:
@@ -286,7 +295,10 @@ class Drill:
             f"{self.start_at - self.down_at:.1f} s); /healthz 503 {self.healthz_down_after} s "
             f"after the stop, 200 again {self.healthz_up_after} s after "
             f"PostgreSQL answered; posts by (phase, status): "
-            f"{dict(sorted(counts.items(), key=str))}"
+            f"{dict(sorted(counts.items(), key=str))}; frozen: /healthz 503 after "
+            f"{self.healthz_frozen_after} s, pages "
+            f"{ {k: (r.status, round(t, 1)) for k, (r, t) in self.pages_frozen.items()} }, "
+            f"200 again {self.healthz_thawed_after} s after the thaw"
         )
 
 
@@ -415,8 +427,46 @@ def _outage(drill: Drill, server: servers.Gunicorn, version: str) -> None:
         r = client.post(f"/groups/{drill.slug}/answers/{other}/comments/", {"body": body})
         drill.final_posts.append(Attempt(who, "comment", body, started, time.monotonic(), r))
     drill.final_pages["question page (member)"] = member.get(question_page)
+    _freeze(drill, anonymous, member, writers, question_page)
     drill.master_alive_after = server.proc.poll() is None
     drill.workers_after = server.workers()
+
+
+def _postgres_pids() -> list[int]:
+    found = subprocess.run(
+        ["pgrep", "-u", "postgres", "-x", "postgres"], capture_output=True, text=True
+    )
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def _freeze(drill: Drill, anonymous: Client, member: Client, writers: dict, page: str) -> None:
+    """PostgreSQL frozen, not stopped: its processes get SIGSTOP, so the app's open
+    connections get no answer (nor a refusal); then SIGCONT."""
+    pids = _postgres_pids()
+    assert pids, "no PostgreSQL processes to freeze"
+    try:
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        frozen_at = time.monotonic()
+        drill.healthz_frozen, drill.healthz_frozen_after = _wait_for_healthz(
+            anonymous, 503, FROZEN_HEALTHZ_WITHIN
+        )
+        for name, client in (("question page (member)", member), ("home (anonymous)", anonymous)):
+            began = time.monotonic()
+            drill.pages_frozen[name] = (client.get(page if "member" in name else "/"), 0.0)
+            drill.pages_frozen[name] = (drill.pages_frozen[name][0], time.monotonic() - began)
+        time.sleep(max(0.0, frozen_at + FROZEN_SECONDS - time.monotonic()))
+    finally:
+        for pid in pids:  # always: the machine's PostgreSQL runs on
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+    _, drill.healthz_thawed_after = _wait_for_healthz(anonymous, 200, RECOVER_WITHIN)
+    for who, client in writers.items():
+        body = f"After the freeze, from {who}, {secrets.token_hex(6)}"
+        other = drill.answers["max" if who == "fay" else "fay"]
+        started = time.monotonic()
+        r = client.post(f"/groups/{drill.slug}/answers/{other}/comments/", {"body": body})
+        drill.final_posts.append(Attempt(who, "comment", body, started, time.monotonic(), r))
 
 
 @pytest.fixture(scope="module")
@@ -660,3 +710,28 @@ def _has_column(conn: psycopg.Connection, table: str, column: str) -> bool:
             (table, column),
         ).fetchone()
     )
+
+
+# -- the freeze ------------------------------------------------------------------------------
+
+
+def test_healthz_says_503_within_seconds_of_a_freeze(drill: Drill):
+    assert drill.healthz_frozen is not None and drill.healthz_frozen.status == 503, (
+        drill.healthz_frozen
+    )
+    assert drill.healthz_frozen_after <= FROZEN_HEALTHZ_WITHIN
+
+
+@pytest.mark.parametrize("page", ["question page (member)", "home (anonymous)"])
+def test_a_frozen_database_is_a_503_page_in_seconds_not_a_hang(drill: Drill, page: str):
+    response, took = drill.pages_frozen[page]
+    assert response.status in (200, 503), f"{page}: {response.status} {response.error}"
+    if response.status == 503:
+        assert response.retry_after, "a 503 says when to try again"
+    assert took < 9, f"{page} took {took:.1f} s"
+
+
+def test_after_the_thaw_everything_works(drill: Drill):
+    assert drill.healthz_thawed_after is not None and drill.healthz_thawed_after < RECOVER_WITHIN
+    after = drill.final_posts[-2:]
+    assert all(a.acknowledged for a in after), [a.response for a in after]

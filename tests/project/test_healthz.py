@@ -74,3 +74,28 @@ def test_every_page_is_a_503_while_the_database_is_down_and_a_post_keeps_its_tex
     assert "Typed during the outage</textarea>" in html, "the text comes back in the page"
     assert 'name="token" value="t-1"' in html, "sent again, it is stored once"
     assert 'action="/groups/g/answers/1/comments/"' in html and "Try again" in html
+
+
+def test_a_database_that_never_answers_is_cut_off_in_time():
+    """The deadline interrupts a wait on the database (here a query that sleeps, as a frozen
+    server would never answer): a clear error in time, instead of a worker held for good."""
+    import time
+
+    import psycopg
+    from django.db import connection
+
+    from studygroup.core.deadline import Overdue, deadline
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL to keep a query waiting")
+    settings = connection.settings_dict
+    conn = psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname="postgres"
+    )
+    try:
+        started = time.monotonic()
+        with pytest.raises(Overdue), deadline(0.3):
+            conn.execute("SELECT pg_sleep(5)")
+        assert time.monotonic() - started < 2
+    finally:
+        conn.close()  # what the app does with a connection cut off mid-query
