@@ -1,7 +1,10 @@
-"""Issue 6, item 5: PostgreSQL stopped in the middle of traffic and started again.
+"""PostgreSQL stopped in the middle of traffic and started again; then frozen (SIGSTOP of
+its processes: connections stay open, nothing answers) and thawed; then restarted three times
+under continuous posting.
 
-/healthz says 503 while it is down, pages say so politely, the app recovers without a
-restart, and no half-written state remains.
+/healthz says 503 while it is down or frozen (within 3 s of a freeze), pages say so politely
+(a frozen database within the request deadline), never a 500; the app recovers without a
+restart, and no half-written state remains: every acknowledged post is stored exactly once.
 
 Everything runs out of process, as in production: a database of its own
 (``studygroup_faults``), prepared with ``manage.py`` and a small setup script, served by
@@ -263,6 +266,9 @@ class Drill:
     healthz_frozen_after: float | None = None  # seconds after the SIGSTOP
     pages_frozen: dict[str, tuple[Response, float]] = field(default_factory=dict)
     healthz_thawed_after: float | None = None  # seconds after the SIGCONT
+    # Restarts under continuous traffic, after the freeze.
+    restart_attempts: list[Attempt] = field(default_factory=list)
+    restarts: int = 0
 
     def phase(self, attempt: Attempt) -> str:
         if attempt.ended < self.stopped_at:
@@ -303,7 +309,13 @@ class Drill:
 
 
 def _writer(
-    drill: Drill, client: Client, who: str, answer_id: int, questions: list[int], stop
+    drill: Drill,
+    client: Client,
+    who: str,
+    answer_id: int,
+    questions: list[int],
+    stop,
+    into: list | None = None,
 ) -> None:
     """Post comments on the other writer's answer, and answer a new question now and then.
 
@@ -323,7 +335,8 @@ def _writer(
         body = f"Outage drill {kind} {n} from {who}, {secrets.token_hex(6)}"
         started = time.monotonic()
         response = client.post(path, {"body": body})
-        drill.attempts.append(Attempt(who, kind, body, started, time.monotonic(), response))
+        attempt = Attempt(who, kind, body, started, time.monotonic(), response)
+        (drill.attempts if into is None else into).append(attempt)
         stop.wait(PAUSE)
 
 
@@ -428,8 +441,41 @@ def _outage(drill: Drill, server: servers.Gunicorn, version: str) -> None:
         drill.final_posts.append(Attempt(who, "comment", body, started, time.monotonic(), r))
     drill.final_pages["question page (member)"] = member.get(question_page)
     _freeze(drill, anonymous, member, writers, question_page)
+    _restarts(drill, writers, version)
     drill.master_alive_after = server.proc.poll() is None
     drill.workers_after = server.workers()
+
+
+RESTARTS = 3
+
+
+def _restarts(drill: Drill, writers: dict, version: str) -> None:
+    """PostgreSQL restarted a few times while both writers post without a pause."""
+    stop = threading.Event()
+    threads = [
+        threading.Thread(
+            target=_writer,
+            args=(drill, client, who, drill.answers["max" if who == "fay" else "fay"]),
+            kwargs={"questions": [], "stop": stop, "into": drill.restart_attempts},
+            daemon=True,
+        )
+        for who, client in writers.items()
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(RESTARTS):
+            time.sleep(1.0)
+            try:
+                servers.cluster(version, "stop")
+            finally:
+                servers.cluster_start(version, PG_START_WITHIN, PG_URL)
+            drill.restarts += 1
+        time.sleep(1.0)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=REQUEST_TIMEOUT + 5)
 
 
 def _postgres_pids() -> list[int]:
@@ -609,7 +655,9 @@ def test_every_acknowledged_post_is_stored_exactly_once(drill: Drill, faults_db)
             )
         ),
     }
-    acknowledged = [a for a in drill.attempts + drill.final_posts if a.acknowledged]
+    acknowledged = [
+        a for a in drill.attempts + drill.final_posts + drill.restart_attempts if a.acknowledged
+    ]
     assert len(acknowledged) > 10, drill.summary()
     wrong = [
         (a.kind, a.body, a.post_id, stored[a.kind].get(a.body))
@@ -626,7 +674,9 @@ def test_nothing_is_half_written(drill: Drill, faults_db):
     # and whole (the checks below), never twice, never in part. The 503 page asks the member
     # to try again, so such a post may show up twice only if they resend it, which the drill
     # does not.
-    sent = {(a.kind, a.body): a for a in drill.attempts + drill.final_posts}
+    sent = {
+        (a.kind, a.body): a for a in drill.attempts + drill.final_posts + drill.restart_attempts
+    }
     stored_bodies = {
         ("answer", body): n
         for body, n in _rows(
@@ -735,3 +785,14 @@ def test_after_the_thaw_everything_works(drill: Drill):
     assert drill.healthz_thawed_after is not None and drill.healthz_thawed_after < RECOVER_WITHIN
     after = drill.final_posts[-2:]
     assert all(a.acknowledged for a in after), [a.response for a in after]
+
+
+def test_restarts_under_traffic_give_no_500_and_lose_nothing(drill: Drill):
+    assert drill.restarts == RESTARTS
+    statuses = [a.response.status for a in drill.restart_attempts]
+    assert statuses.count(302) > 10, statuses
+    assert set(statuses) <= {302, 503}, [
+        (a.response.status, a.response.error, a.response.text[:200])
+        for a in drill.restart_attempts
+        if a.response.status not in (302, 503)
+    ]
