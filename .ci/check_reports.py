@@ -9,7 +9,13 @@ import xml.etree.ElementTree as ET
 
 REQUIRED = {
     "sqlite": ["tests.browser"],
-    "postgres": ["tests.browser", "tests.concurrency", "tests.test_outsider_crawl"],
+    "postgres": [
+        "tests.browser",
+        "tests.concurrency",
+        "tests.test_outsider_crawl",
+        "tests.test_bad_input",
+        "tests.test_reimport_keeps_discussion",
+    ],
     "faults": ["tests.faults"],
 }
 
