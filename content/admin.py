@@ -187,7 +187,9 @@ class StudyTextAdmin(TextHistoryAdmin):
     ) -> HttpResponse:
         arguments = plan.import_arguments()
         report = text_import(**arguments, dry_run=True)
-        unpaired = text_import(**arguments | {"pairs": {}}, dry_run=True)
+        unpaired = (  # the pairing choices come from the plan without any pairs
+            text_import(**arguments | {"pairs": {}}, dry_run=True) if arguments["pairs"] else report
+        )
         context |= {
             "title": f"Import {name}: what would change",
             "report": report,

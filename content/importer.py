@@ -217,7 +217,7 @@ def _import(
         text, created = StudyText.objects.select_for_update().get_or_create(
             slug=slug, defaults={"title": title or title_from_slug(slug)}
         )
-        before = "" if created else text_export(text)
+        before = "" if created or dry_run else text_export(text)  # for the rollback
         renamed = False
         if title and text.title != title:
             text.title = title

@@ -11,6 +11,7 @@ interrupts that wait with ``Overdue``, a database error the 503 middleware answe
 
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -46,11 +47,13 @@ def deadline(seconds: float) -> Iterator[None]:
     global _fired
     _fired = False
     previous_handler = signal.signal(signal.SIGALRM, _alarm)
+    began = time.monotonic()
     outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
-        if outer:
-            signal.setitimer(signal.ITIMER_REAL, max(outer - seconds, 0.001))
+        if outer:  # an enclosing deadline goes on with what it has left
+            left = outer - (time.monotonic() - began)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))

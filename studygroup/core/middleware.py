@@ -3,9 +3,9 @@ from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 
@@ -25,7 +25,7 @@ class BadInputMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         query = request.META.get("QUERY_STRING", "")
-        if "\x00" in request.path or b"\x00" in unquote_to_bytes(query.replace("+", " ")):
+        if "\x00" in request.path or b"\x00" in unquote_to_bytes(query):
             raise BadRequest("A NUL byte in the address")
         return self.get_response(request)
 
@@ -87,7 +87,7 @@ def unavailable(request: HttpRequest) -> HttpResponse:
                 if "password" not in name  # never written back into a page
                 for value in request.POST.getlist(name)
             ]
-        except Exception:  # an upload or a body too big to read again: a plain retry link
+        except (RequestDataTooBig, TooManyFieldsSent, UnreadablePostError):  # a plain link then
             resend = None
     # Rendered without the database: no session, user or context processors; and without
     # the stylesheet should its name be unknown (static files not collected): this page

@@ -63,6 +63,18 @@ def post(base: str, path: str, session: str, data: dict) -> int:
         return error.code
 
 
+def sent_at_once(base: str, path: str, session: str, form: dict, copies: int) -> list[int]:
+    """The same form sent ``copies`` times at the same instant (a double-click, a retry)."""
+    barrier = threading.Barrier(copies)
+
+    def send(_) -> int:
+        barrier.wait()
+        return post(base, path, session, form)
+
+    with ThreadPoolExecutor(max_workers=copies) as pool:
+        return list(pool.map(send, range(copies)))
+
+
 @pytest.fixture
 def scene(live_server, facilitator, shipped_text):
     group = groups.group_create(user=facilitator, text=shipped_text, name="Racers")
@@ -123,14 +135,7 @@ def test_a_form_sent_twice_posts_once(scene):
     session = scene["sessions"][2]
     url = reverse("discussion:comment_create", args=[scene["group"].slug, scene["answer"].pk])
     form = {"body": "Said once, sent twice.", "token": str(uuid.uuid4())}
-    barrier = threading.Barrier(3)
-
-    def send(_) -> int:
-        barrier.wait()
-        return post(scene["base"], url, session, form)
-
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        statuses = list(pool.map(send, range(3)))
+    statuses = sent_at_once(scene["base"], url, session, form, copies=3)
     assert statuses == [302, 302, 302]  # every copy is told it worked ...
     assert Comment.objects.filter(body="Said once, sent twice.").count() == 1  # ... once
 
@@ -139,14 +144,7 @@ def test_the_same_answer_form_sent_twice_at_once_is_one_success_twice(scene):
     session = scene["sessions"][3]
     url = reverse("discussion:answer_create", args=[scene["group"].slug, scene["question"].pk])
     form = {"body": "My answer, double-clicked.", "token": str(uuid.uuid4())}
-    barrier = threading.Barrier(3)
-
-    def send(_) -> int:
-        barrier.wait()
-        return post(scene["base"], url, session, form)
-
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        statuses = list(pool.map(send, range(3)))
+    statuses = sent_at_once(scene["base"], url, session, form, copies=3)
     assert statuses == [302, 302, 302], "no copy is told it has answered already"
     assert Answer.objects.filter(author=scene["members"][3]).count() == 1
 

@@ -99,3 +99,16 @@ def test_a_database_that_never_answers_is_cut_off_in_time():
         assert time.monotonic() - started < 2
     finally:
         conn.close()  # what the app does with a connection cut off mid-query
+
+
+def test_an_enclosing_deadline_still_runs_out_after_an_inner_one():
+    import time
+
+    from studygroup.core.deadline import Overdue, deadline
+
+    started = time.monotonic()
+    with pytest.raises(Overdue), deadline(0.4):
+        with deadline(0.1):
+            pass  # /healthz's short deadline inside the request's
+        time.sleep(3)
+    assert time.monotonic() - started < 1
