@@ -22,7 +22,9 @@ from django.db import router, transaction
 from django.db.models import Model
 from django.db.models.deletion import Collector
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import Truncator, capfirst
+from reversion.models import Version
 
 from . import textformat
 from .models import Chapter, ImportRecord, Paragraph, Question, ReadingItem, StudyText
@@ -64,6 +66,7 @@ class Change:
     was: str = ""  # where it was, for a part that moved
     # What outside the text hangs on a removed row, by name: {"answers": 3, ...}
     dependents: dict[str, int] = field(default_factory=dict)
+    undoes: str = ""  # the admin edit this change would overwrite: "ada's edit of 2 Dec 2026"
 
     @property
     def refused(self) -> bool:
@@ -85,6 +88,8 @@ class Change:
         if self.dependents:
             hanging = ", ".join(f"{n} {name}" for name, n in sorted(self.dependents.items()))
             line += f" — resting on it: {hanging}"
+        if self.undoes:
+            line += f" — undoes {self.undoes}"
         return line
 
 
@@ -151,6 +156,9 @@ class ImportReport:
         retired = sum(c.action == "retired" for c in self.changes)
         if retired:
             changes.append(f"{retired} retired (answers, meetings or marks hang on them)")
+        undone = sum(bool(c.undoes) for c in self.changes)
+        if undone:
+            changes.append(f"{undone} admin edit{'s' if undone > 1 else ''} undone")
         outcome = "; ".join(changes) or "nothing changed"
         if self.refusals:
             verb = "Refused"
@@ -236,6 +244,7 @@ def _import(
         _sync_chapters(text, parsed.chapters, report)
         _sync_questions(text, parsed.questions, report, pairs)
         _sync_readings(text, parsed.readings, report)
+        _find_undone_edits(report)
         if report.refusals and not dry_run:
             raise ImportRefused(report)
         if report.changed and not created:
@@ -246,12 +255,40 @@ def _import(
 
 
 MODELS = {"chapter": Chapter, "paragraph": Paragraph, "question": Question, "reading": ReadingItem}
+# How an import's revisions are told from an admin's edits in an item's history.
+IMPORTED_BY = "Imported by"
+
+
+def _find_undone_edits(report: ImportReport) -> None:
+    """Mark each change that overwrites a row an admin edited last (its newest version is
+    not an import's): the plan says whose correction the file would undo. One query a kind."""
+    touched: dict[str, dict[str, Change]] = {}
+    for change in report.changes:
+        if change.pk is not None and change.action in {"changed", "removed", "retired"}:
+            touched.setdefault(change.kind, {})[str(change.pk)] = change
+    for kind, changes in touched.items():
+        versions = (
+            Version.objects.get_for_model(MODELS[kind])
+            .filter(object_id__in=changes)
+            .select_related("revision__user")
+            .order_by("object_id", "-revision__date_created", "-pk")
+        )
+        seen: set[str] = set()
+        for version in versions:
+            if version.object_id in seen:
+                continue
+            seen.add(version.object_id)
+            revision = version.revision
+            if not revision.comment.startswith(IMPORTED_BY):
+                who = revision.user.get_username() if revision.user else "an admin"
+                when = date_format(timezone.localtime(revision.date_created), "j M Y H:i")
+                changes[version.object_id].undoes = f"{who}’s edit of {when}"
 
 
 def _keep(report: ImportReport, by: AbstractBaseUser | None) -> None:
     """The import's versions and its record (inside its revision block)."""
     who = by.get_username() if by else "the import_text command"
-    reversion.set_comment(f"Imported by {who}: {report.summary()}"[:1000])
+    reversion.set_comment(f"{IMPORTED_BY} {who}: {report.summary()}"[:1000])
     if by is not None:
         reversion.set_user(by)
     reversion.add_to_revision(report.text)

@@ -9,7 +9,8 @@ from tests.test_outsider_crawl import patterns, world  # noqa: F401  (the crawl'
 
 pytestmark = pytest.mark.django_db
 
-BAD = ["%00", "1%00", "%00abc", "99999999999999999999999999", "-1", "%C0%AF", "%ZZ"]
+# One NUL is enough: the middleware refuses it wherever it is, before any view.
+BAD = ["1%00", "99999999999999999999999999", "-1", "%C0%AF", "%ZZ"]
 QUERY = "?after=%00&parent=1%00&next=%00&page=99999999999999999999999"
 
 

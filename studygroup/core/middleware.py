@@ -8,6 +8,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.views.defaults import bad_request
 
 from .deadline import Overdue, deadline, ran_out
 
@@ -26,7 +27,8 @@ class BadInputMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or b"\x00" in unquote_to_bytes(query):
-            raise BadRequest("A NUL byte in the address")
+            # The 400 page itself: raised, Django would log a traceback per such request.
+            return bad_request(request, BadRequest("A NUL byte in the address"))
         return self.get_response(request)
 
 

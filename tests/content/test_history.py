@@ -9,7 +9,7 @@ from reversion.models import Version
 
 from content.importer import text_export, text_import
 from content.models import Chapter, ImportRecord, Paragraph, ReadingItem
-from tests.content.test_admin import IMPORT_URL, plan_form
+from tests.content.test_admin import IMPORT_URL, plan_form, upload
 from tests.support import SHIPPED_SLUG, logged_in
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +51,28 @@ def test_an_admin_edit_is_kept_and_restored_in_one_step(shipped_text, admin):
     )
     paragraph.refresh_from_db()
     assert paragraph.body == original
+
+
+def test_the_plan_says_which_admin_edits_the_file_would_undo(shipped_text, seed_bytes, admin):
+    paragraph = Paragraph.objects.filter(chapter__number=17).order_by("position").first()
+    client = logged_in(admin)
+    client.post(
+        reverse("admin:content_paragraph_change", args=[paragraph.pk]),
+        {
+            "chapter": paragraph.chapter_id,
+            "position": paragraph.position,
+            "kind": paragraph.kind,
+            "body": paragraph.body + " (An admin's correction.)",
+            "citation": paragraph.citation,
+        },
+    )
+    report = text_import(slug=SHIPPED_SLUG, data=seed_bytes, dry_run=True)
+    [undone] = [change for change in report.changes if change.undoes]
+    assert undone.where == "¶17.1" and undone.undoes.startswith(f"{admin.get_username()}’s edit")
+    assert "1 admin edit undone" in report.summary()
+    assert "undoes ada’s edit of" in undone.describe()
+    page = client.post(IMPORT_URL, {"slug": SHIPPED_SLUG, "file": upload("t.txt", seed_bytes)})
+    assert "undoes ada’s edit of" in page.content.decode(), "the admin's preview says it too"
 
 
 def test_an_import_is_in_each_items_history(shipped_text, seed_bytes, admin):

@@ -248,3 +248,29 @@ def test_a_name_with_a_line_break_neither_breaks_a_reply_nor_its_email(
     [mail] = mailoutbox
     assert "\n" not in mail.subject
     assert mail.recipients() == ["max@example.org"]
+
+
+def test_a_name_with_a_right_to_left_override_cannot_reverse_a_line(
+    group,
+    maxs,
+    mia_membership,
+    mia,
+    member,
+    question,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    # U+202E would show "Mia ‮replied to your answer" backwards from the name on.
+    mia.display_name = "Mia \u202eMember\u2066"
+    mia.save(update_fields=["display_name"])
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in(mia).post(url("comment_create", group, maxs), {"body": "A reply."})
+    [note] = notified(member)
+    [mail] = mailoutbox
+    for where in (note.text, mail.subject, mail.body):
+        assert not {"\u202e", "\u2066"} & set(where), where
+    assert note.text.startswith("Mia Member replied")
+    inbox = page(logged_in(member).get(NOTIFICATIONS))
+    assert "<bdi>Mia Member replied" in inbox, "the line is isolated from what follows it"
+    thread = page(logged_in(member).get(question_url(group, question)))
+    assert "\u202e" not in thread and "<bdi>Mia Member</bdi>" in thread
