@@ -66,6 +66,7 @@ class Change:
     was: str = ""  # where it was, for a part that moved
     # What outside the text hangs on a removed row, by name: {"answers": 3, ...}
     dependents: dict[str, int] = field(default_factory=dict)
+    retirable: bool = True  # a paragraph is not: what hangs on one always refuses its removal
     undoes: str = ""  # the admin edit this change would overwrite: "ada's edit of 2 Dec 2026"
 
     @property
@@ -138,7 +139,7 @@ class ImportReport:
 
     @property
     def refusals(self) -> list[Change]:
-        return [] if self.allow_removals else [c for c in self.changes if c.refused]
+        return [c for c in self.changes if c.refused and not (self.allow_removals and c.retirable)]
 
     def lines(self) -> list[str]:
         """The plan, for the command line: a summary, then every change."""
@@ -343,16 +344,19 @@ def _remove(
     where: Callable[[Any], str],
     report: ImportReport,
     text_of: Callable[[Any], str],
-    retire: Callable[[list[Any]], None],
+    retire: Callable[[list[Any]], None] | None,
 ) -> None:
-    """Delete the rows nothing hangs on; retire the others (allowed) or refuse them."""
+    """Delete the rows nothing hangs on; retire the others (allowed) or refuse them. Rows
+    that cannot be retired (``retire`` None) are refused whenever something hangs on them."""
     deleted, retired = [], []
     for row in rows:
         hanging = dependents(row)
         change = Change(
             kind, "removed", where(row), old=text_of(row), pk=row.pk, dependents=hanging
         )
-        if hanging:
+        if hanging and retire is None:
+            change.retirable = False  # refused, allowed or not: the import rolls back
+        elif hanging:
             # Retired even when refused: the refusal rolls the whole import back, and
             # meanwhile the row is out of the way of the file's rows.
             retired.append(row)
@@ -470,12 +474,9 @@ def _sync_paragraphs(
             tally.unchanged += 1
     surplus = rows[len(parsed) :]
     if surplus:
-        # Nothing outside the text points at a paragraph yet; should something, it is
-        # listed (and refused) like any other removal.
-        def delete(paragraphs: list[Paragraph]) -> None:
-            Paragraph.objects.filter(pk__in=[p.pk for p in paragraphs]).delete()
-
-        _remove(surplus, "paragraph", lambda p: where(p.position), report, lambda p: p.body, delete)
+        # A paragraph is not retired (its place is its number): one that anything outside
+        # the text points at is refused even with removals allowed.
+        _remove(surplus, "paragraph", lambda p: where(p.position), report, lambda p: p.body, None)
     Paragraph.objects.bulk_update(changed, ["kind", "body", "citation"])
     for change, row in zip(added, Paragraph.objects.bulk_create(new), strict=True):
         change.pk = row.pk
