@@ -112,6 +112,11 @@ def targets(res: dict) -> list[dict]:
             "client"
         )
         out.append(("mixed load: no errors", text, m["errors"] == 0))
+    if (ag := res.get("against")) and ag.get("pages"):
+        worst = max((row["cpu_ratio"], key) for key, row in ag["pages"].items())
+        what = f"every page's app CPU per request at most half of {ag['rev']}'s ({ag['commit']})"
+        text = f"worst ×{worst[0]} ({LABELS.get(worst[1], worst[1])})"
+        out.append((what, text, worst[0] <= 0.5))
     if r := res.get("rates"):
         text = f"{r['best_rps']} req/s" if r["best_rps"] else "none of the steps"
         out.append((f"report the highest rate with p95 < {P95_LIMIT_MS} ms", text, None))
@@ -339,6 +344,29 @@ def report_markdown(res: dict) -> str:
                 rows,
             ),
         ]
+    if (ag := res.get("against")) and ag.get("pages"):
+        lines += [
+            "",
+            f"### Side by side with {ag['rev']} ({ag['commit']})",
+            "",
+            f"The same data set built by that commit's own code in a database of its own, "
+            f"served by the same gunicorn command; wrk on one server and then the other, page "
+            f"by page ({a['runs']} runs of {a['duration']} s, which side goes first "
+            "alternating). App CPU: gunicorn's master and workers, from /proc. Medians of the "
+            "runs; ratios are ours / theirs (0.5 is half).",
+            "",
+            *table(
+                "lrrrrrr",
+                f"page | CPU ms/request (ours) | ({ag['commit']}) | CPU ratio | "
+                f"p50 ms (ours) | ({ag['commit']}) | p50 ratio",
+                [
+                    f"{LABELS.get(key, key)} | {row['ours']['cpu_ms']} | "
+                    f"{row['theirs']['cpu_ms']} | {row['cpu_ratio']} | {row['ours']['p50_ms']} | "
+                    f"{row['theirs']['p50_ms']} | {row['p50_ratio']}"
+                    for key, row in ag["pages"].items()
+                ],
+            ),
+        ]
     met = {True: "met", False: "**missed**", None: "reported"}
     lines += ["", "### Targets", ""]
     rows = [f"{t['target']} | {t['measured']} | {met[t['met']]}" for t in res["targets"]]
@@ -412,6 +440,15 @@ def print_table(res: dict) -> None:
             f"memory: RSS {mem['total_rss_mb']} MB, PSS {mem['total_pss_mb']} MB over "
             f"{len(mem['processes'])} processes"
         )
+    if (ag := res.get("against")) and ag.get("pages"):
+        print(f"\nside by side with {ag['rev']} ({ag['commit']}): CPU ms/request, p50 ms")
+        for key, row in ag["pages"].items():
+            o, t = row["ours"], row["theirs"]
+            print(
+                f"  {LABELS.get(key, key):22} CPU {o['cpu_ms']:6} vs {t['cpu_ms']:6} "
+                f"×{row['cpu_ratio']:<5}  p50 {o['p50_ms']:6} vs {t['p50_ms']:6} "
+                f"×{row['p50_ratio']}"
+            )
     print("\ntargets:")
     for t in res["targets"]:
         met = {True: "met", False: "MISSED", None: "reported"}[t["met"]]

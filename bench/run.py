@@ -34,7 +34,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as bench/run.py: the project root, for `bench.*`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import WORK, cpu, load, log, report
+from bench import WORK, against, cpu, load, log, report
 from bench.pages import growth_requests, page_requests
 from bench.servers import ROOT, Gunicorn, production_env, steady
 
@@ -105,6 +105,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     where.add_argument("--phases", default=",".join(PHASES), help="what to measure (all)")
     where.add_argument("--doc", default=str(DOC), help="markdown file to update ('' for none)")
     where.add_argument("--json", help="also write all results here")
+    where.add_argument(
+        "--against", metavar="REV",
+        help="also serve commit REV (its own worktree and database) and compare the per-page "
+        "phase side by side: CPU per request and latency, ours / theirs",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     args.pg = args.pg.rstrip("/")
     args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
@@ -118,10 +123,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def run(cmd: list[str], env: dict, what: str, timeout: float = 1800) -> str:
+def run(cmd: list[str], env: dict, what: str, timeout: float = 1800, cwd: Path = ROOT) -> str:
     started = time.monotonic()
     result = subprocess.run(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
         timeout=timeout,
     )  # fmt: skip
     if result.returncode != 0:
@@ -177,6 +182,27 @@ def build(args, secret: str, static_root: str) -> tuple[dict, dict | None]:
         manifest |= json.loads(path.read_text())
         path.write_text(json.dumps(manifest, indent=1))
     return big, tiny if args.compare_small else None
+
+
+def build_theirs(args, tree: Path, secret: str, static_root: str) -> dict:
+    """The same data set for the commit in ``tree``, in ``<db>_against``, built by that
+    commit's own code; and its static files collected into ``static_root``."""
+    name = f"{args.db}_against"
+    manifest = {"db_url": f"{args.pg}/{name}", "secret": secret}
+    recreate_database(args.pg, name)
+    env = app_env(manifest, static_root)
+    manage = [PYTHON, "manage.py"]
+    run([*manage, "migrate", "--no-input", "-v", "0"], env, "their migrate", cwd=tree)
+    text = str(TEXT_FILE.relative_to(ROOT))
+    run([*manage, "import_text", text], env, "their import_text", cwd=tree)
+    sizes = [f"--{name}={getattr(args, name.replace('-', '_'))}" for name in DATA_SET]
+    path = WORK / f"{name}.json"
+    data = [PYTHON, *against.data_builder(tree), *sizes, "--manifest", str(path)]
+    run(data, env, f"their data set {name}", cwd=tree)
+    manifest |= json.loads(path.read_text())
+    path.write_text(json.dumps(manifest, indent=1))
+    run([*manage, "collectstatic", "--no-input", "-v", "0"], env, "their collectstatic", cwd=tree)
+    return manifest
 
 
 def inproc(args, manifest: dict, what: str, static_root: str) -> dict:
@@ -304,8 +330,32 @@ def main(argv=None) -> None:
             cpu.phase(res, "django-comments-xtd on the same tree")
             res["xtd"] = peer_phase(args, manifest, big, static_root)
 
+        sync = ["--worker-class", "sync", "--timeout", "60"]
+        if args.against:
+            sha, tree = against.checkout(args.against)
+            res["against"] = {"rev": args.against, "commit": sha[:7]}
+            cpu.phase(res, f"build for {args.against} ({sha[:7]}) in {tree}")
+            their_static = tempfile.mkdtemp(prefix="studygroup-bench-static-against-")
+            build_it = lambda: build_theirs(args, tree, manifest["secret"], their_static)  # noqa: E731
+            theirs = steady("their build", build_it, args.pg)
+            their_env = app_env(theirs, their_static)
+            servers = {
+                "ours": Gunicorn(env, WORK / "gunicorn.log", args.workers, sync),
+                "theirs": Gunicorn(
+                    their_env, WORK / "gunicorn-against.log", args.workers, sync, cwd=tree
+                ),
+            }
+            try:
+                cpu.phase(res, f"per page, side by side with {sha[:7]}: wrk")
+                res["against"]["pages"] = against.side_by_side(
+                    args, servers, {"ours": manifest, "theirs": theirs}
+                )
+            finally:
+                for side in servers.values():
+                    side.stop()
+                shutil.rmtree(their_static, ignore_errors=True)
+            args.phases = [p for p in args.phases if p != "pages"]  # measured side by side
         if {"pages", "growth", "mixed", "rates"} & set(args.phases):
-            sync = ["--worker-class", "sync", "--timeout", "60"]
             server = Gunicorn(env, WORK / "gunicorn.log", args.workers, sync)
             log(f"gunicorn pid {server.pid} on {server.url}, {args.workers} sync workers")
             cpu.METER.server = server.pid

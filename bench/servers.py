@@ -88,7 +88,7 @@ class Gunicorn:
 
     def __init__(
         self, env: dict[str, str], logfile: Path, workers: int = 2, args: list[str] = (),
-        ready_within: float = 60,
+        ready_within: float = 60, cwd: Path = ROOT,
     ) -> None:  # fmt: skip
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
@@ -98,7 +98,7 @@ class Gunicorn:
         cmd += ["--no-control-socket"]  # not the shared ~/.gunicorn/gunicorn.ctl
         with self.logfile.open("wb") as out:
             self.proc = subprocess.Popen(
-                cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
         self.pid = self.proc.pid

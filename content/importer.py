@@ -367,7 +367,7 @@ def _remove(
         report.changes.append(change)
     if deleted:
         type(rows[0])._default_manager.filter(pk__in=deleted).delete()
-    if retired:
+    if retired and retire is not None:
         retire(retired)
 
 
