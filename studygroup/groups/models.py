@@ -86,6 +86,16 @@ class StudyGroup(models.Model):
 QUESTION_ORDER = (models.F("text_id").asc(nulls_last=True), "position", "group_question__position")
 
 
+def question_label(question: Question) -> str:
+    """A question's short name in a group: "Q5" for the text's fifth question (its number
+    in the text), "G2" for the group's own second one. Read ``group_question`` along
+    (``select_related``) where many are labelled."""
+    if question.of_text:
+        return f"Q{question.position}" if question.position else "Q–"  # retired: no number
+    own = getattr(question, "group_question", None)
+    return f"G{own.position}" if own else "G–"
+
+
 class GroupQuestion(models.Model):
     """A question a group wrote for itself: it shows nowhere outside the group.
 
@@ -190,7 +200,12 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
         return self.prefetch_related(
             models.Prefetch("chapters", queryset=Chapter.objects.order_by("number")),
             models.Prefetch("readings", queryset=ReadingItem.objects.order_by("level", "position")),
-            models.Prefetch("questions", queryset=Question.objects.order_by(*QUESTION_ORDER)),
+            models.Prefetch(
+                "questions",
+                queryset=Question.objects.select_related("group_question").order_by(
+                    *QUESTION_ORDER
+                ),
+            ),
         )
 
 

@@ -126,3 +126,24 @@ def test_progress_queries_do_not_grow(
     with django_assert_num_queries(small):
         response = client.get(url)
     assert "Member 14" in page(response)
+
+
+def test_the_answers_table_names_questions_as_the_text_and_the_group_number_them(
+    group, facilitator, membership
+):
+    from content.models import Question
+    from studygroup.groups import services
+
+    own = services.group_question_add(group=group, body="Our own question?")
+    fifth, sixth = Question.objects.of_text(group.text).filter(position__in=[5, 6])
+    meeting = plan_meeting(group, questions=0)
+    services.meeting_save(
+        group=group,
+        meeting=meeting,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        questions=[fifth, sixth, own],
+    )
+    html = page(logged_in(facilitator).get(meeting.get_absolute_url()))
+    labels = re.findall(r'title="[^"]*">([QG][\d–]+)</a></th>', html)
+    assert labels == ["Q5", "Q6", "G1"], "the text's numbers, not the table's columns"

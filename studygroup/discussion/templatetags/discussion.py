@@ -2,6 +2,8 @@ import uuid
 
 from django import template
 
+from studygroup.groups.models import question_label
+
 register = template.Library()
 
 
@@ -9,3 +11,9 @@ register = template.Library()
 def post_token() -> str:
     """A fresh token for one post form: sent twice, the form still posts once."""
     return str(uuid.uuid4())
+
+
+@register.filter
+def label(question) -> str:
+    """``{{ question|label }}``: "Q5" or "G2" (``groups.models.question_label``)."""
+    return question_label(question)
