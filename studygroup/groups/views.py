@@ -191,19 +191,18 @@ def invite_rotate(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 
 def _joined(request: HttpRequest, user: User, code: str) -> HttpResponse:
+    already = Membership.objects.filter(group__invite_code=code, user=user).exists()
     try:
         result = services.group_join(user=user, code=code)
     except services.GroupError as exc:
         messages.error(request, str(exc))
         return redirect("groups:dashboard")
     if isinstance(result, JoinRequest):
-        messages.info(
-            request,
-            f"Your request to join {result.group.name} is with its facilitators. "
-            "You will hear when they answer.",
-        )
-        return redirect("groups:dashboard")
-    messages.success(request, f"Welcome to {result.group.name}.")
+        return redirect("groups:dashboard")  # which says the request is waiting
+    if already:  # a member who logged in on the invite page
+        messages.info(request, f"You are already in {result.group.name}.")
+    else:
+        messages.success(request, f"Welcome to {result.group.name}.")
     return redirect(result.group)
 
 

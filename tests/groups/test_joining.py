@@ -68,7 +68,9 @@ def test_new_visitor_signs_up_and_asks_to_join(client, group):
         follow=True,
     )
     assert response.redirect_chain == [(reverse("groups:dashboard"), 302)]
-    assert "is with its facilitators" in page(response)
+    html = page(response)
+    assert html.count("Your request to join") == 1, "said once"
+    assert "is waiting for a facilitator. You will hear when they answer." in html
     assert JoinRequest.objects.get(user__username="nina").state == JoinRequest.State.PENDING
     assert not Membership.objects.filter(user__username="nina").exists()
 
@@ -90,6 +92,19 @@ def test_existing_user_logs_in_on_the_join_page(client, open_group, outsider):
     assert response.status_code == 302
     assert response.url == open_group.get_absolute_url()
     assert is_member(open_group, outsider)
+
+
+def test_a_member_who_logs_in_on_the_join_page_is_not_welcomed_again(
+    client, open_group, outsider
+):
+    open_group.memberships.create(user=outsider)
+    response = client.post(
+        join_url(open_group),
+        {"action": "login", "username": "otto", "password": PASSWORD},
+        follow=True,
+    )
+    html = page(response)
+    assert "You are already in Tuesday Readers." in html and "Welcome to" not in html
 
 
 def test_wrong_password_on_the_join_page_joins_nobody(client, open_group, outsider):
