@@ -1,6 +1,7 @@
 """Notifications: replies, mentions, new meetings and join requests reach the right people,
 once, in the app (the bell, the list, marking read) and by e-mail after the commit."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -274,3 +275,13 @@ def test_a_name_with_a_right_to_left_override_cannot_reverse_a_line(
     assert "<bdi>Mia Member replied" in inbox, "the line is isolated from what follows it"
     thread = page(logged_in(member).get(question_url(group, question)))
     assert "\u202e" not in thread and "<bdi>Mia Member</bdi>" in thread
+
+
+def test_the_list_gives_times_as_the_thread_does(member, three):
+    html = page(logged_in(member).get(NOTIFICATIONS))
+    # One helper for every time: "just now" (not humanize's "39 seconds ago"), with the
+    # instant for machines and the date and hour on hover.
+    assert re.search(
+        r'<time datetime="[^"]+" title="\d+ \w{3} \d{4}, \d\d:\d\d">just now</time>', html
+    )
+    assert "seconds ago" not in html

@@ -94,9 +94,7 @@ def test_existing_user_logs_in_on_the_join_page(client, open_group, outsider):
     assert is_member(open_group, outsider)
 
 
-def test_a_member_who_logs_in_on_the_join_page_is_not_welcomed_again(
-    client, open_group, outsider
-):
+def test_a_member_who_logs_in_on_the_join_page_is_not_welcomed_again(client, open_group, outsider):
     open_group.memberships.create(user=outsider)
     response = client.post(
         join_url(open_group),
