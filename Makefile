@@ -61,7 +61,8 @@ migrations-check: install
 
 check-deploy: install
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
-		DJANGO_ALLOWED_HOSTS=studygroup.example $(PY) manage.py check --deploy --fail-level WARNING
+		DJANGO_ALLOWED_HOSTS=studygroup.example DJANGO_SITE_URL=https://studygroup.example \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 ci:
 	bash .ci/run

@@ -268,7 +268,8 @@ else:
     }
 del EMAIL_HOST
 # Links in e-mails point here (no request to take the host from when a mail is sent).
-SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Required in production: `check --deploy` fails without it (studygroup/core/checks.py).
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "studygroup <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
     name = "studygroup.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers them)

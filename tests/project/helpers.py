@@ -37,5 +37,6 @@ def production_env(**extra: str) -> dict[str, str]:
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "test-only-" + "x7Kp2Qm9Zr4Wt8Ys6Vb3Nd5Hf1Lj0Gc" * 2,
         "DJANGO_ALLOWED_HOSTS": "testserver,localhost,studygroup.example",
+        "DJANGO_SITE_URL": "https://studygroup.example",
         **extra,
     }

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from .helpers import production_env, run_django
 
 
@@ -13,6 +15,34 @@ def test_check_deploy_is_clean():
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stderr + result.stdout
+
+
+def test_check_deploy_fails_without_the_public_address():
+    env = production_env()
+    del env["DJANGO_SITE_URL"]
+    result = run_django(
+        "from django.core.management import call_command\n"
+        "call_command('check', deploy=True, fail_level='WARNING')\n",
+        **env,
+    )
+    assert result.returncode != 0
+    assert "studygroup.E001" in result.stderr and "DJANGO_SITE_URL is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "site_url, ok",
+    [
+        ("https://study.example.org", True),
+        ("http://127.0.0.1:8000", False),
+        ("study.example.org", False),
+        ("", False),
+    ],
+)
+def test_the_public_address_must_be_absolute_and_public(settings, site_url, ok):
+    from studygroup.core.checks import site_url as check
+
+    settings.DEBUG, settings.SITE_URL = False, site_url
+    assert (check(None) == []) is ok
 
 
 def test_production_refuses_to_start_without_a_secret_key():
