@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("studygroup.accounts.urls")),
     path("", include("studygroup.owndata.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]

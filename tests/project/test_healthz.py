@@ -112,3 +112,9 @@ def test_an_enclosing_deadline_still_runs_out_after_an_inner_one():
             pass  # /healthz's short deadline inside the request's
         time.sleep(3)
     assert time.monotonic() - started < 1
+
+
+def test_favicon_ico_is_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg") and "/static/" in response["Location"]
