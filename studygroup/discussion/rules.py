@@ -25,8 +25,9 @@ def answer_first_applies(
     group: StudyGroup, membership: Membership, discussion: Discussion | None
 ) -> bool:
     """Whether this member must answer before seeing others' answers: the question's own
-    setting if it has one, else the group's; never for facilitators."""
-    if membership.is_facilitator:
+    setting if it has one, else the group's; never for facilitators, and never on a locked
+    question (nobody can answer it any more, so its discussion is open to every member)."""
+    if membership.is_facilitator or (discussion is not None and discussion.locked):
         return False
     if discussion is not None and discussion.answer_first is not None:
         return discussion.answer_first

@@ -146,3 +146,14 @@ def test_a_questions_own_rule_beats_the_groups(
     assert ("Answer first" in html) is not sees
     reply = client.post(url("comment_create", group, others_answered["mias"]), {"body": "Hm."})
     assert reply.status_code == (302 if sees else 404)
+
+
+def test_a_locked_question_is_open_to_every_member(
+    answer_first, others_answered, facilitator, member, question
+):
+    # Nobody can answer a locked question any more: answer-first would shut Max out of it.
+    services.discussion_set(group=answer_first, question=question, locked=True, by=facilitator)
+    html = page(logged_in(member).get(question_url(answer_first, question)))
+    assert all(secret in html for secret in SECRETS)
+    assert "Every member can read its discussion." in html
+    assert "Answer first" not in html and 'id="answer-form"' not in html
