@@ -186,6 +186,10 @@ def user(django_user_model, username: str, display_name: str):
     )
 
 
+# What a destructive form sends once the member has said yes (core.http.confirm_first).
+CONFIRM = {"confirmed": "yes"}
+
+
 def log_in(page, live_server, username: str, *, through_the_form: bool = False) -> None:
     """Signed in as ``username``, on the dashboard.
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import trigger_client_event
 
-from studygroup.core.http import form_lives_on, safe_next
+from studygroup.core.http import confirm_first, form_lives_on, safe_next
 from studygroup.core.ratelimit import limited
 
 from .forms import ProfileForm, SignupForm, ThrottledLoginForm, forget_login_failures
@@ -88,6 +88,15 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @form_lives_on(lambda: reverse("accounts:profile"))
 def calendar_reset(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if asking := confirm_first(
+        request,
+        title="Make a new calendar address?",
+        message="Calendars subscribed to the old address stop getting your meetings: "
+        "subscribe again with the new one.",
+        submit="Make a new address",
+        back=reverse("accounts:profile"),
+    ):
+        return asking
     request.user.calendar_token = new_calendar_token()
     request.user.save(update_fields=["calendar_token"])
     messages.success(request, "Your calendar has a new address; the old one no longer works.")

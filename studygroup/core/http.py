@@ -6,7 +6,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
@@ -51,3 +51,41 @@ def form_lives_on(page: Callable[..., str]) -> Callable[[Callable[..., HttpRespo
         return wrapped
 
     return decorator
+
+
+CONFIRMED = "confirmed"  # the field a confirmed destructive form carries ("yes")
+
+
+def confirm_first(request: HttpRequest, **page: Any) -> HttpResponse | None:
+    """An action that cannot be undone asks first: None once the request carries the
+    confirmation (the dialog site.js shows for ``data-confirm`` forms, or the button of
+    this page), else ``confirm_page(**page)``. Without JavaScript a click lands there."""
+    if request.method == "POST" and request.POST.get(CONFIRMED) == "yes":
+        return None
+    return confirm_page(request, **page)
+
+
+def confirm_page(
+    request: HttpRequest,
+    *,
+    title: str,
+    message: str,
+    submit: str,
+    back: str,
+    hidden: dict[str, object] | None = None,
+    quoted_html: str = "",
+) -> HttpResponse:
+    """The page that asks before a destructive action; its button sends it, confirmed."""
+    return render(
+        request,
+        "confirm.html",
+        {
+            "title": title,
+            "message": message,
+            "submit": submit,
+            "back": back,
+            "action": request.get_full_path(),
+            "hidden": {**(hidden or {}), CONFIRMED: "yes"},
+            "quoted_html": quoted_html,
+        },
+    )

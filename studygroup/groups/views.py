@@ -17,7 +17,7 @@ from studygroup.accounts.forms import SignupForm, ThrottledLoginForm
 from studygroup.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
 from studygroup.accounts.models import User
 from studygroup.core import ratelimit
-from studygroup.core.http import form_lives_on, safe_next
+from studygroup.core.http import confirm_first, form_lives_on, safe_next
 
 from . import calendar, services
 from .access import group_for_facilitator, group_for_member
@@ -185,6 +185,15 @@ def invite(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @form_lives_on(lambda slug: reverse("groups:invite", args=[slug]))
 def invite_rotate(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
+    if asking := confirm_first(
+        request,
+        title="Make a new invite link?",
+        message="The link you have shared stops working at once: anyone who has not joined "
+        "yet needs the new one.",
+        submit="Make a new link",
+        back=reverse("groups:invite", args=[group.slug]),
+    ):
+        return asking
     services.invite_rotate(group=group, by=request.user)
     messages.success(request, "The invite link is new; the old one no longer works.")
     return redirect("groups:invite", group.slug)
@@ -305,6 +314,15 @@ def member_role(request: AuthenticatedHttpRequest, slug: str, member_id: int) ->
 def member_remove(request: AuthenticatedHttpRequest, slug: str, member_id: int) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
     target = _member_of(group, member_id)
+    if asking := confirm_first(
+        request,
+        title=f"Remove {target.user.name} from {group.name}?",
+        message="They will no longer see the group's pages. Their answers and comments stay; "
+        "they can join again with the invite link.",
+        submit="Remove from the group",
+        back=reverse("groups:members", args=[group.slug]),
+    ):
+        return asking
     try:
         services.member_remove(membership=target, by=request.user)
         messages.success(request, f"{target.user.name} is no longer in the group.")
@@ -317,6 +335,15 @@ def member_remove(request: AuthenticatedHttpRequest, slug: str, member_id: int) 
 @form_lives_on(lambda slug: reverse("groups:members", args=[slug]))
 def leave(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_member(request, slug)
+    if asking := confirm_first(
+        request,
+        title=f"Leave {group.name}?",
+        message="You will no longer see the group's pages. Your answers and comments stay; "
+        "you can join again with the invite link.",
+        submit="Leave the group",
+        back=reverse("groups:members", args=[group.slug]),
+    ):
+        return asking
     try:
         services.member_remove(membership=membership, by=request.user)
     except services.GroupError as exc:
@@ -402,6 +429,15 @@ def meeting_delete(request: AuthenticatedHttpRequest, slug: str, meeting_id: int
     group, _ = group_for_facilitator(request, slug)
     meeting = get_object_or_404(Meeting, group=group, pk=meeting_id)
     meeting.group = group
+    if asking := confirm_first(
+        request,
+        title="Cancel this meeting?",
+        message=f"The meeting of {meeting.local_start:%A %-d %B, %H:%M} goes from the group's "
+        "pages and calendars. Answers and comments on its questions stay.",
+        submit="Cancel the meeting",
+        back=meeting.get_absolute_url(),
+    ):
+        return asking
     services.meeting_cancel(meeting=meeting, by=request.user)
     messages.success(request, "The meeting is cancelled.")
     return redirect(group)

@@ -6,7 +6,7 @@ from django.urls import reverse
 from content.models import Question
 from studygroup.discussion import services as discussion
 from studygroup.groups.models import AuditEvent, Membership
-from tests.support import logged_in, page
+from tests.support import CONFIRM, logged_in, page
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +23,11 @@ def test_changes_made_through_the_pages_are_recorded(group, membership, member, 
     slug = group.slug
     client.post(reverse("groups:member_role", args=[slug, membership.pk]), {"role": "facilitator"})
     client.post(reverse("groups:member_role", args=[slug, membership.pk]), {"role": "member"})
-    client.post(reverse("groups:invite_rotate", args=[slug]))
+    client.post(reverse("groups:invite_rotate", args=[slug]), CONFIRM)
     client.post(
         reverse("groups:invite", args=[slug]), {"invite_enabled": "", "join_policy": "open"}
     )
-    client.post(reverse("groups:member_remove", args=[slug, membership.pk]))
+    client.post(reverse("groups:member_remove", args=[slug, membership.pk]), CONFIRM)
     assert actions(group) == [
         ("role", "fay", "Max Member is now a facilitator"),
         ("role", "fay", "Max Member is now a member"),
@@ -43,7 +43,7 @@ def test_leaving_and_join_decisions_are_recorded(group, membership, member, join
         reverse("groups:request_decide", args=[group.slug, join_request.pk]),
         {"decision": "decline"},
     )
-    logged_in(member).post(reverse("groups:leave", args=[group.slug]))
+    logged_in(member).post(reverse("groups:leave", args=[group.slug]), CONFIRM)
     assert [a[:2] for a in actions(group)] == [("decline", "fay"), ("leave", "max")]
 
 
@@ -64,14 +64,14 @@ def test_moderation_and_locks_are_recorded(group, membership, member, facilitato
 
 
 def test_facilitators_see_the_log_and_members_do_not(group, membership, member, facilitator):
-    logged_in(facilitator).post(reverse("groups:invite_rotate", args=[group.slug]))
+    logged_in(facilitator).post(reverse("groups:invite_rotate", args=[group.slug]), CONFIRM)
     members_url = reverse("groups:members", args=[group.slug])
     assert "invite link replaced" in page(logged_in(facilitator).get(members_url))
     assert "Recent changes" not in page(logged_in(member).get(members_url))
 
 
 def test_admins_read_the_log_but_cannot_edit_it(group, admin, facilitator):
-    logged_in(facilitator).post(reverse("groups:invite_rotate", args=[group.slug]))
+    logged_in(facilitator).post(reverse("groups:invite_rotate", args=[group.slug]), CONFIRM)
     client = logged_in(admin)
     listing = client.get(reverse("admin:groups_auditevent_changelist"))
     assert "New invite link" in page(listing)
@@ -85,7 +85,7 @@ def test_meetings_settings_and_questions_are_recorded(group, facilitator, meetin
         {"name": "Wednesday Readers", "time_zone": "Europe/London"},
     )
     client.post(reverse("groups:questions", args=[group.slug]), {"body": "Why July?"})
-    client.post(reverse("groups:meeting_delete", args=[group.slug, meeting.pk]))
+    client.post(reverse("groups:meeting_delete", args=[group.slug, meeting.pk]), CONFIRM)
     assert [a[:2] for a in actions(group)] == [
         ("meeting_plan", ""),  # the fixture planned it through the service, without a person
         ("group_edit", "fay"),

@@ -5,7 +5,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from content.models import Question
-from tests.support import logged_in, page, plan_meeting
+from tests.support import CONFIRM, logged_in, page, plan_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def test_feed_queries_do_not_grow(client, group, member, membership, django_asse
 def test_resetting_the_token_kills_the_old_address(client, group, member, membership, meeting):
     old = feed_url(member)
     user = logged_in(member)
-    response = user.post(reverse("accounts:calendar_reset"), follow=True)
+    response = user.post(reverse("accounts:calendar_reset"), CONFIRM, follow=True)
     assert "Your calendar has a new address; the old one no longer works." in page(response)
     member.refresh_from_db()
     assert feed_url(member) != old

@@ -55,7 +55,7 @@ def test_facilitator_decides_join_requests_on_the_dashboard(
     client = logged_in(facilitator)
     html = page(client.get(DASHBOARD))
     assert "Waiting to join" in html
-    assert "Rita Requester</strong> asks to join" in html
+    assert "Rita Requester</bdi></strong> asks to join" in html
     assert reverse("groups:request_decide", args=[group.slug, join_request.pk]) in html
     assert 'value="approve"' in html and 'value="decline"' in html
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from studygroup.groups import services
 from studygroup.groups.models import JoinRequest, Membership, StudyGroup
-from tests.support import PASSWORD, count_queries, logged_in, make_user, page
+from tests.support import CONFIRM, PASSWORD, count_queries, logged_in, make_user, page
 
 pytestmark = pytest.mark.django_db
 
@@ -219,7 +219,9 @@ def test_approval_email_links_to_the_group(
 
 def test_rotated_invite_kills_the_old_link(client, group, facilitator):
     old = join_url(group)
-    response = logged_in(facilitator).post(reverse("groups:invite_rotate", args=[group.slug]))
+    response = logged_in(facilitator).post(
+        reverse("groups:invite_rotate", args=[group.slug]), CONFIRM
+    )
     assert response.url == reverse("groups:invite", args=[group.slug])
     group.refresh_from_db()
     gone = client.get(old)
@@ -246,7 +248,9 @@ def test_made_up_code(client, group):
 
 
 def test_member_leaves(group, member, membership):
-    response = logged_in(member).post(reverse("groups:leave", args=[group.slug]), follow=True)
+    response = logged_in(member).post(
+        reverse("groups:leave", args=[group.slug]), CONFIRM, follow=True
+    )
     assert "You have left Tuesday Readers." in page(response)
     assert not is_member(group, member)
 
@@ -271,7 +275,7 @@ def test_facilitator_promotes_and_demotes(group, facilitator, membership):
 
 def test_removed_member_is_shut_out(group, facilitator, member, membership):
     response = logged_in(facilitator).post(
-        reverse("groups:member_remove", args=[group.slug, membership.pk]), follow=True
+        reverse("groups:member_remove", args=[group.slug, membership.pk]), CONFIRM, follow=True
     )
     assert "Max Member is no longer in the group." in page(response)
     assert not is_member(group, member)
@@ -293,9 +297,9 @@ LAST_FACILITATOR = "A group needs a facilitator: make another member a facilitat
 @pytest.mark.parametrize(
     ("url_name", "data"),
     [
-        ("groups:leave", {}),
+        ("groups:leave", CONFIRM),
         ("groups:member_role", {"role": "member"}),
-        ("groups:member_remove", {}),
+        ("groups:member_remove", CONFIRM),
     ],
     ids=["leave", "demote", "remove"],
 )
@@ -312,7 +316,7 @@ def test_the_last_facilitator_stays(group, facilitator, membership, url_name, da
 def test_a_facilitator_leaves_once_another_is_named(group, facilitator, membership):
     client = logged_in(facilitator)
     set_role(client, group, membership, "facilitator")
-    client.post(reverse("groups:leave", args=[group.slug]))
+    client.post(reverse("groups:leave", args=[group.slug]), CONFIRM)
     assert not is_member(group, facilitator)
     assert list(group.memberships.facilitators()) == [membership]
 

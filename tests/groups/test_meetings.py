@@ -11,7 +11,7 @@ from content.importer import text_import
 from content.models import Question, ReadingItem
 from studygroup.groups import services
 from studygroup.groups.models import Meeting
-from tests.support import chapter, logged_in, page, plan_meeting
+from tests.support import CONFIRM, chapter, logged_in, page, plan_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -195,7 +195,7 @@ def test_facilitator_edits_a_meeting(group, facilitator, meeting):
 
 def test_facilitator_cancels_a_meeting(group, facilitator, meeting):
     response = logged_in(facilitator).post(
-        reverse("groups:meeting_delete", args=[group.slug, meeting.pk]), follow=True
+        reverse("groups:meeting_delete", args=[group.slug, meeting.pk]), CONFIRM, follow=True
     )
     assert response.redirect_chain[-1][0] == group.get_absolute_url()
     assert "The meeting is cancelled." in page(response)

@@ -16,7 +16,7 @@ from content.models import Question, StudyText
 from studygroup.discussion import services as discussion
 from studygroup.discussion.models import Answer, Discussion
 from studygroup.groups.models import Meeting, Membership, StudyGroup
-from tests.support import SHIPPED_SLUG, build_cast, logged_in, page
+from tests.support import CONFIRM, SHIPPED_SLUG, build_cast, logged_in, page
 
 pytestmark = pytest.mark.django_db
 
@@ -157,6 +157,7 @@ TABLE = [
         "groups:invite_rotate",
         "post",
         (LOGIN, 404, 403, 302),
+        data=CONFIRM,
         effect=lambda c, u: (
             StudyGroup.objects.get(pk=c.group.pk).invite_code != c.group.invite_code
         ),
@@ -175,6 +176,7 @@ TABLE = [
         "post",
         (LOGIN, 404, 403, 302),
         member_id,
+        CONFIRM,
         effect=lambda c, u: not Membership.objects.filter(pk=c.membership.pk).exists(),
     ),
     # The facilitator is the group's only one: the group keeps them, and says so.
@@ -182,6 +184,7 @@ TABLE = [
         "groups:leave",
         "post",
         (LOGIN, 404, 302, 302),
+        data=CONFIRM,
         effect=lambda c, u: Membership.objects.filter(group=c.group).count() < 2,
         took=(False, False, True, False),
     ),
@@ -205,6 +208,7 @@ TABLE = [
         "post",
         (LOGIN, 404, 403, 302),
         meeting_id,
+        CONFIRM,
         effect=lambda c, u: not Meeting.objects.filter(pk=c.meeting.pk).exists(),
     ),
     Row(
@@ -227,7 +231,7 @@ TABLE = [
     Row("groups:questions", "post", (LOGIN, 404, 403, 200)),  # empty: form errors
     Row("accounts:profile", "get", (LOGIN, 200, 200, 200), nothing),
     Row("accounts:profile", "post", (LOGIN, 200, 200, 200), nothing),  # empty: form errors
-    Row("accounts:calendar_reset", "post", (LOGIN, 302, 302, 302), nothing),
+    Row("accounts:calendar_reset", "post", (LOGIN, 302, 302, 302), nothing, CONFIRM),
     Row("accounts:password_change", "get", (LOGIN, 200, 200, 200), nothing),
     Row("owndata:export", "get", (LOGIN, 200, 200, 200), nothing),
     Row("owndata:delete", "get", (LOGIN, 200, 200, 200), nothing),

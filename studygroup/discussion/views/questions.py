@@ -19,7 +19,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from content.models import Chapter, Question
 from studygroup.accounts.drafts import take_draft
 from studygroup.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
-from studygroup.core.http import HtmxHttpRequest, parse_id
+from studygroup.core.http import HtmxHttpRequest, confirm_page, parse_id
 from studygroup.core.ratelimit import limited
 from studygroup.groups.access import group_for_facilitator, group_for_member
 from studygroup.groups.models import Membership, StudyGroup
@@ -233,32 +233,6 @@ def _readable_html(membership: Membership, post: Answer | Comment) -> str:
     return mark_safe(post.body_html) if see.text else see.notice  # sanitised when saved
 
 
-def _confirm_page(
-    request: HttpRequest,
-    *,
-    title: str,
-    message: str,
-    submit: str,
-    back: str,
-    hidden: dict[str, object] | None = None,
-    quoted_html: str = "",
-) -> HttpResponse:
-    """Without JavaScript, a destructive click lands here first and asks."""
-    return render(
-        request,
-        "discussion/confirm.html",
-        {
-            "title": title,
-            "message": message,
-            "submit": submit,
-            "back": back,
-            "action": request.get_full_path(),
-            "hidden": hidden or {},
-            "quoted_html": quoted_html,
-        },
-    )
-
-
 def _htmx_refusal(request: HttpRequest, title: str, reason: str) -> HttpResponse:
     """Nothing to swap: the page shows the reason in an alert (static/js/site.js)."""
     response = reswap(HttpResponse(), "none")
@@ -371,7 +345,7 @@ def _delete(
     if request.method != "POST":
         services.check_author(post, request.user)
         kind = "answer" if post is answer else "comment"
-        return _confirm_page(
+        return confirm_page(
             request,
             title=f"Delete your {kind}?",
             message="Its text goes for good; "
@@ -477,7 +451,7 @@ def _moderate(
     back = question_url(membership.group, _answer_of(post).question_id, _anchor(post))
     if request.method != "POST":
         if post.is_hidden:
-            return _confirm_page(
+            return confirm_page(
                 request,
                 title=f"Show this {kind} again?",
                 message=f"It was hidden: {post.hidden_reason}",
