@@ -57,3 +57,21 @@ document.addEventListener("studygroup:logged-in", (event) => {
   }
   document.getElementById("htmx-error")?.remove();
 });
+
+// An action that cannot be undone asks first (data-confirm); yes sends it confirmed, so the
+// server skips the confirmation page it shows when JavaScript is off (core.http.confirm_first).
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-confirm]");
+  if (!form) return;
+  if (!window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+    return;
+  }
+  if (!form.querySelector("input[name=confirmed]")) {
+    const yes = document.createElement("input");
+    yes.type = "hidden";
+    yes.name = "confirmed";
+    yes.value = "yes";
+    form.append(yes);
+  }
+});

@@ -7,7 +7,7 @@ from django.core.checks import Error, Tags, register
 
 
 @register(Tags.security, deploy=True)
-def site_url(app_configs, **kwargs) -> list[Error]:
+def site_url(app_configs: object, **kwargs: object) -> list[Error]:
     """Every e-mail's links start with SITE_URL (no request to take the host from): in
     production it must be set, to an absolute public address."""
     if settings.DEBUG:
