@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from content.models import Chapter, Question
 from studygroup.groups import services
-from studygroup.groups.models import JoinRequest, Membership, StudyGroup
+from studygroup.groups.models import JoinRequest, Meeting, Membership, StudyGroup
 from tests.support import PASSWORD, log_in, user
 
 LONDON = ZoneInfo("Europe/London")  # a new group's default time zone
@@ -371,3 +371,24 @@ def test_facilitator_moves_a_meeting_to_later_that_evening(page, live_server, me
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Meeting on {long_date(meeting_day)} {meeting_day.year}, 19:00"
     )
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["dialog", "no-js"])
+def test_cancelling_a_meeting_asks_first(new_page, live_server, meeting, javascript):
+    page = new_page(java_script_enabled=javascript)
+    log_in(page, live_server, "fran")
+    page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
+    if javascript:
+        page.once("dialog", lambda dialog: dialog.dismiss())  # "no": nothing happens
+        page.get_by_role("button", name="Cancel this meeting").click()
+        expect(page.get_by_role("button", name="Cancel this meeting")).to_be_visible()
+        assert Meeting.objects.filter(pk=meeting.pk).exists()
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Cancel this meeting").click()
+    else:
+        page.get_by_role("button", name="Cancel this meeting").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Cancel this meeting?")
+        assert Meeting.objects.filter(pk=meeting.pk).exists(), "the first click asks"
+        page.get_by_role("button", name="Cancel the meeting").click()
+    expect(page.get_by_role("status")).to_have_text("The meeting is cancelled.")
+    assert not Meeting.objects.filter(pk=meeting.pk).exists()
