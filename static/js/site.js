@@ -9,27 +9,30 @@ document.addEventListener("click", (event) => {
   );
 });
 
-// Say what went wrong in an alert, instead of htmx quietly doing nothing.
-function showAlert(text) {
+// Say what went wrong in an alert, instead of htmx quietly doing nothing: beside the form
+// that was sent (a long page's top is far from it), else at the top of the page.
+function showAlert(text, near) {
   let box = document.getElementById("htmx-error");
   if (!box) {
     box = document.createElement("div");
     box.id = "htmx-error";
     box.className = "message error";
     box.setAttribute("role", "alert");
-    document.querySelector("main").prepend(box);
   }
+  const form = near && near.closest ? near.closest("form") : null;
+  if (form) form.before(box);
+  else document.querySelector("main").prepend(box);
   box.textContent = text || "Something went wrong. Please try again.";
 }
 
 // A refusal the server explains (HX-Trigger: studygroup:refused).
-document.addEventListener("studygroup:refused", (event) => showAlert(event.detail.message));
+document.addEventListener("studygroup:refused", (event) => showAlert(event.detail.message, event.target));
 
 // Error responses htmx leaves unswapped (429, 403, 500): show their heading and reason.
 document.addEventListener("htmx:responseError", (event) => {
   const doc = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
   const parts = [doc.querySelector("main h1"), doc.querySelector("main p")];
-  showAlert(parts.filter(Boolean).map((node) => node.textContent).join(": "));
+  showAlert(parts.filter(Boolean).map((node) => node.textContent).join(": "), event.detail.elt);
   // A lost session (401): our own log-in form goes beside the member's, which keeps its text.
   const login = event.detail.xhr.status === 401 && doc.querySelector("[data-login-needed]");
   if (login) {

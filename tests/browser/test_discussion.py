@@ -336,7 +336,7 @@ def test_without_javascript_a_member_answers_and_replies(
 
 
 def test_refused_posts_say_why_in_place_and_keep_the_form(
-    new_page, live_server, group, question, answers, clara
+    new_page, live_server, group, question, answers, clara, settings
 ):
 
     # An empty comment: the browser itself stops a blank one, the server one of spaces.
@@ -385,6 +385,19 @@ def test_refused_posts_say_why_in_place_and_keep_the_form(
         expect(clara_page.get_by_label("Your answer", exact=True)).to_have_value(too_long)
     expect(clara_page.get_by_role("status")).to_contain_text("2 members have answered")
     assert not Answer.objects.filter(author=clara).exists()
+
+    # Over the posting limit: the reason beside the form that was sent, not at the top of
+    # a long page; the words stay in the box.
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "post": (0, 300)}  # none left
+    new_page.allow(r"429")
+    disclosure(boris_answer, "Comment on this answer").click()
+    boris_answer.get_by_label("Your comment", exact=True).fill("One more thing.")
+    boris_answer.get_by_role("button", name=re.compile(r"^(Comment|Post)$")).click()
+    expect(page.get_by_role("alert")).to_contain_text("Too many tries")
+    expect(page.locator("#htmx-error + form").get_by_label("Your comment")).to_have_value(
+        "One more thing."
+    )
 
 
 def test_a_deep_reply_thread_fits_a_phone(new_page, live_server, group, question, anna, answers):
