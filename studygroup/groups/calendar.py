@@ -49,9 +49,16 @@ def feed_for(user, base_url: str) -> bytes:
         event = Event()
         event.add("uid", f"meeting-{meeting.pk}@studygroup")
         event.add("dtstamp", meeting.created)
+        event.add("sequence", meeting.sequence)  # a moved or cancelled meeting replaces
+        if meeting.cancelled_at is not None:
+            event.add("status", "CANCELLED")
         event.add("dtstart", meeting.starts_at)
         event.add("dtend", meeting.ends_at)
-        event.add("summary", f"{meeting.group.name}: study group meeting")
+        event.add(
+            "summary",
+            f"{'Cancelled: ' if meeting.cancelled_at else ''}{meeting.group.name}: "
+            "study group meeting",
+        )
         if meeting.where:
             event.add("location", meeting.where)
         event.add("description", describe(meeting) + f"\n\n{url}")

@@ -10,3 +10,5 @@ from django.dispatch import Signal
 join_requested = Signal()  # join_request: someone asks to join a group that needs approval
 join_decided = Signal()  # join_request, approved, by: a facilitator answered the request
 meeting_planned = Signal()  # meeting, by: a new meeting is in the schedule
+meeting_moved = Signal()  # meeting, by, was: its time or place changed (was: "Wed 9 Dec, 18:30")
+meeting_cancelled = Signal()  # meeting, by: it is off (the row stays, marked cancelled)

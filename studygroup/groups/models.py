@@ -192,9 +192,14 @@ class JoinRequest(models.Model):
 
 
 class MeetingQuerySet(models.QuerySet["Meeting"]):
+    def scheduled(self) -> "MeetingQuerySet":
+        """The meetings that are on: every page and form lists these. A cancelled one is
+        kept only so its old links and the calendar feed can say it was cancelled."""
+        return self.filter(cancelled_at__isnull=True)
+
     def upcoming(self) -> "MeetingQuerySet":
         # A meeting stays "up next" until it has ended.
-        return self.filter(ends_at__gte=timezone.now()).order_by("starts_at", "id")
+        return self.scheduled().filter(ends_at__gte=timezone.now()).order_by("starts_at", "id")
 
     def with_assignments(self) -> "MeetingQuerySet":
         return self.prefetch_related(
@@ -223,6 +228,10 @@ class Meeting(models.Model):
     readings = models.ManyToManyField(ReadingItem, blank=True, related_name="+")
     questions = models.ManyToManyField(Question, blank=True, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # iCalendar's SEQUENCE: one up at every change a calendar shows (time, place, cancelling)
+    # so subscribed calendars replace their copy instead of keeping the old one.
+    sequence = models.PositiveIntegerField(default=0)
 
     objects = MeetingQuerySet.as_manager()
 

@@ -236,12 +236,19 @@ def meeting_save(
     created = meeting is None
     if meeting is None:
         meeting = Meeting(group=group)
+    if meeting.cancelled_at is not None:
+        raise GroupError("This meeting was cancelled: plan a new one instead.")
+    before = (meeting.starts_at, meeting.ends_at, meeting.place)
+    was = "" if created else _when_and_where(meeting)
     meeting.starts_at, meeting.ends_at, meeting.place, meeting.notes = (
         starts_at,
         ends_at,
         place,
         notes,
     )
+    moved = not created and before != (starts_at, ends_at, place)
+    if moved:
+        meeting.sequence += 1  # calendars update their copy
     meeting.save()
     meeting.chapters.set(chapters)
     meeting.readings.set(readings)
@@ -254,7 +261,14 @@ def meeting_save(
     )
     if created:
         events.meeting_planned.send(sender=Meeting, meeting=meeting, by=by)
+    elif moved:
+        events.meeting_moved.send(sender=Meeting, meeting=meeting, by=by, was=was)
     return meeting
+
+
+def _when_and_where(meeting: Meeting) -> str:
+    place = f" at {meeting.where}" if meeting.where else ""
+    return f"{meeting.local_start:%a %-d %b, %H:%M}{place}"
 
 
 def check_meeting_times(starts_at: datetime, ends_at: datetime) -> None:
@@ -267,12 +281,22 @@ def check_meeting_times(starts_at: datetime, ends_at: datetime) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def meeting_cancel(*, meeting: Meeting, by: User | None = None) -> None:
-    """Take a meeting off the schedule (its assignments go with it; the ticks stay)."""
+    """Take a meeting off the schedule. The row stays, marked cancelled, so the calendar
+    feed can tell subscribed calendars (STATUS:CANCELLED) and old links can say so; the
+    members are told. Its assignments stay with it; the ticks are the members'."""
+    current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if current.cancelled_at is not None:
+        return  # cancelled already (a second click, or two facilitators at once)
+    meeting.sequence = current.sequence
     audit(
         group=meeting.group, actor=by, action=AuditEvent.Action.MEETING_CANCEL, detail=str(meeting)
     )
-    meeting.delete()
+    meeting.cancelled_at = timezone.now()
+    meeting.sequence += 1
+    meeting.save(update_fields=["cancelled_at", "sequence"])
+    events.meeting_cancelled.send(sender=Meeting, meeting=meeting, by=by)
 
 
 @transaction.atomic

@@ -111,7 +111,7 @@ def group_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_safe
 def group_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_member(request, slug)
-    meetings = list(group.meetings.with_assignments().order_by("starts_at"))
+    meetings = list(group.meetings.scheduled().with_assignments().order_by("starts_at"))
     now = timezone.now()
     upcoming = [m for m in meetings if m.ends_at >= now]
     for meeting in meetings:
@@ -384,7 +384,7 @@ def meeting_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
 @login_required
 def meeting_edit(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
-    meeting = get_object_or_404(group.meetings.with_assignments(), pk=meeting_id)
+    meeting = get_object_or_404(group.meetings.scheduled().with_assignments(), pk=meeting_id)
     return _meeting_form(request, group, membership, meeting)
 
 
@@ -427,7 +427,7 @@ def _meeting_form(
 @form_lives_on(lambda slug, meeting_id: reverse("discussion:meeting", args=[slug, meeting_id]))
 def meeting_delete(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     group, _ = group_for_facilitator(request, slug)
-    meeting = get_object_or_404(Meeting, group=group, pk=meeting_id)
+    meeting = get_object_or_404(Meeting.objects.scheduled(), group=group, pk=meeting_id)
     meeting.group = group
     if asking := confirm_first(
         request,

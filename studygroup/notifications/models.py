@@ -17,7 +17,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         REPLY = "reply", "Reply"
         MENTION = "mention", "Mention"
-        MEETING = "meeting", "New meeting"
+        MEETING = "meeting", "Meeting planned, moved or cancelled"
         JOIN_REQUEST = "join_request", "Join request"
         JOIN_ANSWER = "join_answer", "Join request answered"
 

@@ -26,6 +26,8 @@ def connect() -> None:
     group_events.join_requested.connect(join_requested, dispatch_uid="notify-join-requested")
     group_events.join_decided.connect(join_decided, dispatch_uid="notify-join-decided")
     group_events.meeting_planned.connect(meeting_planned, dispatch_uid="notify-meeting")
+    group_events.meeting_moved.connect(meeting_moved, dispatch_uid="notify-meeting-moved")
+    group_events.meeting_cancelled.connect(meeting_cancelled, dispatch_uid="notify-meeting-off")
     discussion_events.answer_posted.connect(answer_posted, dispatch_uid="notify-answer")
     discussion_events.comment_posted.connect(comment_posted, dispatch_uid="notify-comment")
     discussion_events.post_edited.connect(post_edited, dispatch_uid="notify-edit")
@@ -87,12 +89,31 @@ def join_decided(sender, *, join_request: JoinRequest, approved: bool, by, **_) 
 
 def meeting_planned(sender, *, meeting: Meeting, by, **_) -> None:
     """Every member hears of a new meeting."""
+    _tell_members(meeting, by, f"New meeting on {meeting.local_start:%a %d %b, %H:%M}")
+
+
+def meeting_moved(sender, *, meeting: Meeting, by, was: str, **_) -> None:
+    """Every member hears that a meeting's time or place changed, and from what."""
+    place = f" at {meeting.where}" if meeting.where else ""
+    _tell_members(
+        meeting,
+        by,
+        f"Meeting moved: now {meeting.local_start:%a %d %b, %H:%M}{place} (was {was})",
+    )
+
+
+def meeting_cancelled(sender, *, meeting: Meeting, by, **_) -> None:
+    """Every member hears that a meeting is off; the link says so on the meeting's page."""
+    _tell_members(meeting, by, f"Meeting on {meeting.local_start:%a %d %b, %H:%M} cancelled")
+
+
+def _tell_members(meeting: Meeting, by, text: str) -> None:
     members = Membership.objects.filter(group_id=meeting.group_id).select_related("user")
     notify(
         recipients=[m.user for m in members],
         kind=Notification.Kind.MEETING,
         group=meeting.group,
-        text=f"New meeting on {meeting.local_start:%a %d %b, %H:%M}",
+        text=text,
         url=meeting.get_absolute_url(),
         actor=by,
     )

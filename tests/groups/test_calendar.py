@@ -80,3 +80,74 @@ def test_an_inactive_users_feed_is_gone(client, member, membership, meeting):
     member.is_active = False  # still in the group, but the account is switched off
     member.save(update_fields=["is_active"])
     assert client.get(feed_url(member)).status_code == 404
+
+
+def test_a_moved_then_cancelled_meeting_updates_the_calendars(
+    client,
+    group,
+    facilitator,
+    member,
+    membership,
+    meeting,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    from datetime import timedelta
+
+    from studygroup.groups import services
+    from studygroup.notifications.models import Notification
+
+    uid = f"meeting-{meeting.pk}@studygroup"
+    assert int(events(client, member)[uid]["SEQUENCE"]) == 0
+    was = meeting.local_start
+    fay = logged_in(facilitator)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_save(
+            group=group,
+            meeting=meeting,
+            by=facilitator,
+            starts_at=meeting.starts_at + timedelta(hours=1),
+            ends_at=meeting.ends_at + timedelta(hours=1),
+            place=meeting.place,
+            chapters=meeting.chapters.all(),
+        )
+    moved = events(client, member)[uid]
+    assert int(moved["SEQUENCE"]) == 1 and "STATUS" not in moved
+    [told] = Notification.objects.filter(recipient=member).exclude(text__startswith="New")
+    assert (
+        told.text.startswith("Meeting moved: now ") and f"(was {was:%a %-d %b, %H:%M}" in told.text
+    )
+    [mail] = mailoutbox
+    assert mail.to == [member.email] and "Meeting moved" in mail.subject
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fay.post(reverse("groups:meeting_delete", args=[group.slug, meeting.pk]), CONFIRM)
+    cancelled = events(client, member)[uid]
+    assert str(cancelled["STATUS"]) == "CANCELLED" and int(cancelled["SEQUENCE"]) == 2
+    assert str(cancelled["SUMMARY"]).startswith("Cancelled: ")
+    told = Notification.objects.filter(recipient=member).first()  # the newest
+    assert told.text.endswith("cancelled") and len(mailoutbox) == 2
+
+    # The link in every notification of it says what happened, not 404.
+    response = logged_in(member).get(told.url)
+    assert response.status_code == 410
+    assert "was cancelled" in page(response)
+    assert f"/meetings/{meeting.pk}/" not in page(logged_in(member).get(group.get_absolute_url()))
+
+
+def test_changing_only_the_notes_tells_nobody(group, facilitator, member, membership, meeting):
+    from studygroup.groups import services
+    from studygroup.notifications.models import Notification
+
+    services.meeting_save(
+        group=group,
+        meeting=meeting,
+        by=facilitator,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        place=meeting.place,
+        notes="Bring the handout.",
+    )
+    meeting.refresh_from_db()
+    told = Notification.objects.filter(recipient=member).exclude(text__startswith="New meeting")
+    assert meeting.sequence == 0 and not told.exists()

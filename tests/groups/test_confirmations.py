@@ -22,7 +22,7 @@ def actions(group, facilitator, member, membership, meeting):
             meeting.get_absolute_url(),
             reverse("groups:meeting_delete", args=[group.slug, meeting.pk]),
             "Cancel this meeting?",
-            lambda: Meeting.objects.filter(pk=meeting.pk).exists(),
+            lambda: Meeting.objects.scheduled().filter(pk=meeting.pk).exists(),
         ),
         (
             member,

@@ -200,7 +200,7 @@ def test_facilitator_cancels_a_meeting(group, facilitator, meeting):
     assert response.redirect_chain[-1][0] == group.get_absolute_url()
     assert "The meeting is cancelled." in page(response)
     assert "No meeting planned yet." in page(response)
-    assert not Meeting.objects.filter(pk=meeting.pk).exists()
+    assert not Meeting.objects.scheduled().filter(pk=meeting.pk).exists()
 
 
 def test_another_groups_meeting_is_not_found(group, facilitator, group_b):
@@ -213,7 +213,7 @@ def test_another_groups_meeting_is_not_found(group, facilitator, group_b):
         client.post(reverse("groups:meeting_delete", args=[group.slug, theirs.pk])).status_code
         == 404
     )
-    assert Meeting.objects.filter(pk=theirs.pk).exists()
+    assert Meeting.objects.scheduled().filter(pk=theirs.pk).exists()
 
 
 QUESTION = "What would the Left Opposition have needed to win in 1927?"

@@ -209,7 +209,7 @@ TABLE = [
         (LOGIN, 404, 403, 302),
         meeting_id,
         CONFIRM,
-        effect=lambda c, u: not Meeting.objects.filter(pk=c.meeting.pk).exists(),
+        effect=lambda c, u: not Meeting.objects.scheduled().filter(pk=c.meeting.pk).exists(),
     ),
     Row(
         "groups:mark",

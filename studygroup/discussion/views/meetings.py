@@ -42,6 +42,13 @@ def meeting(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> Ht
     group, membership = group_for_member(request, slug)
     meeting = get_object_or_404(group.meetings.with_assignments(), pk=meeting_id)
     meeting.group = group
+    if meeting.cancelled_at is not None:  # an old notification or bookmark: say so
+        return render(
+            request,
+            "discussion/meeting_cancelled.html",
+            {"group": group, "membership": membership, "meeting": meeting},
+            status=410,
+        )
     marked_chapters, marked_readings = ReadingMark.objects.filter(membership=membership).done()
     return render(
         request,
@@ -61,7 +68,7 @@ def meeting(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> Ht
 @require_safe
 def group_progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
-    meetings = list(group.meetings.with_assignments().order_by("-starts_at"))
+    meetings = list(group.meetings.scheduled().with_assignments().order_by("-starts_at"))
     return render(
         request,
         "discussion/progress.html",
