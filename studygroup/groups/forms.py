@@ -170,3 +170,9 @@ class DecisionForm(forms.Form):
 
 class MarkForm(forms.Form):
     done = forms.BooleanField(required=False)
+
+
+class AttendanceForm(forms.Form):
+    going = forms.ChoiceField(
+        choices=[("yes", "Going"), ("no", "Can't make it"), ("", "No answer")], required=False
+    )

@@ -263,6 +263,13 @@ class Meeting(models.Model):
     def where(self) -> str:
         return self.place or self.group.meeting_place
 
+    def attendance_counts(self) -> dict[str, int]:
+        """How many said they are going and how many can't make it, in one query."""
+        counts = dict(
+            self.attendance.order_by().values_list("going").annotate(n=models.Count("pk"))
+        )
+        return {"going": counts.get(True, 0), "not_going": counts.get(False, 0)}
+
 
 class ReadingMarkQuerySet(models.QuerySet["ReadingMark"]):
     def done(self) -> tuple[set[int], set[int]]:
@@ -348,3 +355,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.detail}"
+
+
+class Attendance(models.Model):
+    """A member's answer to "are you coming?" for one meeting: going, or can't make it."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    going = models.BooleanField()
+    answered = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "meeting"], name="one_answer_a_meeting")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} {'going to' if self.going else 'not at'} {self.meeting}"

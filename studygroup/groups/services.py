@@ -20,6 +20,7 @@ from studygroup.core.errors import Refused
 from . import events
 from .audit import audit
 from .models import (
+    Attendance,
     AuditEvent,
     GroupQuestion,
     JoinRequest,
@@ -312,6 +313,18 @@ def group_question_add(
     question.chapters.set(chapters)
     audit(group=group, actor=by, action=AuditEvent.Action.QUESTION_ADD, detail=question.body)
     return question
+
+
+def attendance_set(*, membership: Membership, meeting: Meeting, going: bool | None) -> None:
+    """Say going (True), can't make it (False), or take the answer back (None)."""
+    if meeting.group_id != membership.group_id or meeting.cancelled_at is not None:
+        raise GroupError("That meeting is not on this group's schedule.")
+    if going is None:
+        Attendance.objects.filter(membership=membership, meeting=meeting).delete()
+    else:
+        Attendance.objects.update_or_create(
+            membership=membership, meeting=meeting, defaults={"going": going}
+        )
 
 
 def mark_set(

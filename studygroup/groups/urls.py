@@ -37,5 +37,10 @@ urlpatterns = [
         name="meeting_delete",
     ),
     path("groups/<slug:slug>/marks/<str:kind>/<int:item_id>/", views.mark, name="mark"),
+    path(
+        "groups/<slug:slug>/meetings/<int:meeting_id>/attendance/",
+        views.attendance,
+        name="attendance",
+    ),
     path("groups/<slug:slug>/questions/", views.question_add, name="questions"),
 ]

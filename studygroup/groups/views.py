@@ -22,6 +22,7 @@ from studygroup.core.http import confirm_first, form_lives_on, safe_next
 from . import calendar, services
 from .access import group_for_facilitator, group_for_member
 from .forms import (
+    AttendanceForm,
     DecisionForm,
     GroupForm,
     GroupQuestionForm,
@@ -441,6 +442,26 @@ def meeting_delete(request: AuthenticatedHttpRequest, slug: str, meeting_id: int
     services.meeting_cancel(meeting=meeting, by=request.user)
     messages.success(request, "The meeting is cancelled.")
     return redirect(group)
+
+
+@login_required
+@form_lives_on(lambda slug, meeting_id: reverse("discussion:meeting", args=[slug, meeting_id]))
+def attendance(request: AuthenticatedHtmxHttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    """Going, or can't make it; htmx swaps the choice in place."""
+    group, membership = group_for_member(request, slug)
+    meeting = get_object_or_404(Meeting.objects.scheduled(), group=group, pk=meeting_id)
+    meeting.group = group
+    form = AttendanceForm(request.POST)
+    answer = form.cleaned_data["going"] if form.is_valid() else ""
+    going = {"yes": True, "no": False}.get(answer)
+    services.attendance_set(membership=membership, meeting=meeting, going=going)
+    if request.htmx:
+        return render(
+            request,
+            "discussion/meeting.html#attendance",
+            {"group": group, "membership": membership, "meeting": meeting, "going": going},
+        )
+    return redirect(meeting)
 
 
 @login_required

@@ -125,6 +125,7 @@ def test_a_wrong_password_in_place_says_so_in_place(group, membership, mia, ques
         "groups:request_decide",
         "groups:meeting_delete",
         "groups:mark",
+        "groups:attendance",
         "notifications:read",
         "accounts:calendar_reset",
     ],
@@ -140,6 +141,7 @@ def test_a_get_of_a_form_only_url_goes_to_the_page_with_the_form(
         "groups:request_decide": {"slug": group.slug, "request_id": 1},
         "groups:meeting_delete": {"slug": group.slug, "meeting_id": meeting.pk},
         "groups:mark": {"slug": group.slug, "kind": "chapter", "item_id": 1},
+        "groups:attendance": {"slug": group.slug, "meeting_id": meeting.pk},
     }.get(name, {})
     client = Client()
     client.force_login(facilitator)

@@ -1,5 +1,6 @@
 """Planning meetings in the group's time zone, what they assign, and group-only questions."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -266,3 +267,33 @@ def test_meeting_lists_the_texts_questions_before_the_groups(group, member, memb
     shown = page(logged_in(member).get(meeting.get_absolute_url()))
     first = text_questions(group)[0].body.replace("'", "&#x27;")
     assert shown.index(first) < shown.index("Our own question?")
+
+
+def test_members_say_whether_they_are_coming_and_facilitators_see_the_count(
+    group, facilitator, member, membership, mia, mia_membership, meeting
+):
+    url = reverse("groups:attendance", args=[group.slug, meeting.pk])
+    max_client = logged_in(member)
+    page_before = page(max_client.get(meeting.get_absolute_url()))
+    assert "Are you coming?" in page_before and 'aria-pressed="true"' not in page_before
+
+    fragment = page(max_client.post(url, {"going": "yes"}, headers={"HX-Request": "true"}))
+    assert fragment.lstrip().startswith("<form ") and "<html" not in fragment
+    assert re.search(r'value="" [^>]*aria-pressed="true">Going<', fragment), "pressed again: undo"
+    logged_in(mia).post(url, {"going": "no"})  # without JavaScript: back to the meeting
+    max_client.post(url, {"going": "no"})  # a change of mind replaces the answer
+    max_client.post(url, {"going": "yes"})
+
+    html = page(logged_in(facilitator).get(meeting.get_absolute_url()))
+    assert "1 going, 1 can't make it" in html
+    assert "going," not in page(max_client.get(meeting.get_absolute_url())), "facilitators only"
+    max_client.post(url, {"going": ""})  # no answer after all
+    assert "0 going, 1 can't make it" in page(
+        logged_in(facilitator).get(meeting.get_absolute_url())
+    )
+
+
+def test_a_cancelled_meeting_takes_no_answers(group, facilitator, member, membership, meeting):
+    services.meeting_cancel(meeting=meeting, by=facilitator)
+    url = reverse("groups:attendance", args=[group.slug, meeting.pk])
+    assert logged_in(member).post(url, {"going": "yes"}).status_code == 404

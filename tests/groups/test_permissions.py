@@ -15,7 +15,7 @@ from django.urls import get_resolver, reverse
 from content.models import Question, StudyText
 from studygroup.discussion import services as discussion
 from studygroup.discussion.models import Answer, Discussion
-from studygroup.groups.models import Meeting, Membership, StudyGroup
+from studygroup.groups.models import Attendance, Meeting, Membership, StudyGroup
 from tests.support import CONFIRM, SHIPPED_SLUG, build_cast, logged_in, page
 
 pytestmark = pytest.mark.django_db
@@ -225,6 +225,15 @@ TABLE = [
         lambda c, u: [c.group.slug, "reading", c.reading.pk],
         {"done": "on"},
         label="-reading",
+    ),
+    Row(
+        "groups:attendance",
+        "post",
+        (LOGIN, 404, 302, 302),
+        meeting_id,
+        {"going": "yes"},
+        effect=lambda c, u: Attendance.objects.filter(meeting=c.meeting, going=True).exists(),
+        took=(False, False, True, True),
     ),
     Row("discussion:progress", "get", (LOGIN, 404, 403, 200)),
     Row("groups:questions", "get", (LOGIN, 404, 200, 200)),

@@ -50,6 +50,7 @@ def meeting(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> Ht
             status=410,
         )
     marked_chapters, marked_readings = ReadingMark.objects.filter(membership=membership).done()
+    mine = meeting.attendance.filter(membership=membership).values_list("going", flat=True)
     return render(
         request,
         "discussion/meeting.html",
@@ -60,6 +61,7 @@ def meeting(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> Ht
             "marked_chapters": marked_chapters,
             "marked_readings": marked_readings,
             "progress": progress_of(group, [meeting])[0] if membership.is_facilitator else None,
+            "going": next(iter(mine), None),
         },
     )
 
