@@ -1,4 +1,4 @@
-# studygroup: `make run` serves the app at http://127.0.0.1:8000, `make test` runs the suite.
+# studygroup: `make run` serves the app at http://127.0.0.1:8000 (PORT=...), `make test` runs the suite.
 # Both start from nothing: they create .venv (Python 3.12+) and install the pinned dependencies.
 
 VENV := .venv
@@ -10,6 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
 SHIPPED_TEXT := content/texts/russian-revolution-part-2.txt
 SHIPPED_TITLE := Russian Revolution study course, part 2 (chapters 15–21)
 PYTEST_ARGS ?=
+PORT ?= 8000
 BENCH_ARGS ?=
 
 .PHONY: install run test test-faults bench lint format migrations-check check-deploy ci clean
@@ -30,7 +31,7 @@ run: install
 	$(PY) manage.py import_text $(SHIPPED_TEXT) --title "$(SHIPPED_TITLE)" --if-missing
 	@# Demo log-ins for a local try-out; the command refuses to run with DJANGO_DEBUG=0.
 	@if [ "$${DJANGO_DEBUG:-1}" != "0" ]; then $(PY) manage.py demo_data; fi
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_SITE_URL=$${DJANGO_SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # On every core (pytest-xdist); each worker has its own test database.
 test: install

@@ -4,22 +4,30 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from content.models import Question, StudyText
+from studygroup.discussion import services as discussion
 from studygroup.groups import services
 from studygroup.groups.models import Membership, StudyGroup
+
+LOCMEM = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
 PASSWORD = "study-together"
 PEOPLE = [
     ("demo-facilitator", "Rosa (facilitator)", Membership.Role.FACILITATOR),
     ("demo-member", "Karl", Membership.Role.MEMBER),
     ("demo-member2", "Clara", Membership.Role.MEMBER),
+    ("demo-member3", "Leon", Membership.Role.MEMBER),
 ]
 
 
 class Command(BaseCommand):
-    help = "Create a demo group with a facilitator, two members and a planned meeting (debug only)."
+    help = (
+        "Create a demo group with a facilitator, three members, a planned meeting and a "
+        "discussion under way (debug only)."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -27,7 +35,8 @@ class Command(BaseCommand):
         text = StudyText.objects.order_by("id").first()
         if text is None:
             raise CommandError("import a study text first")
-        with transaction.atomic():
+        # The demo's notifications stay in the app: no e-mails printed to the console.
+        with override_settings(MAILERS=LOCMEM), transaction.atomic():
             users = []
             for username, name, _ in PEOPLE:
                 user, created = get_user_model().objects.get_or_create(
@@ -62,6 +71,63 @@ class Command(BaseCommand):
                     questions=Question.objects.of_text(text)[:2],
                     notes="Bring your questions about the Chinese revolution.",
                 )
+                discussion_under_way(group, users, Question.objects.of_text(text).first())
         self.stdout.write(f"Demo group “{group.name}”: log in at /accounts/login/ as")
         for username, name, role in PEOPLE:
             self.stdout.write(f"  {username} / {PASSWORD}   ({name}, {role})")
+
+
+def discussion_under_way(group: StudyGroup, users: list, question: Question) -> None:
+    """The first question, argued out: four answers, a thread four replies deep, an edited
+    comment, a deleted one, one hidden by the facilitator with a reason; the services send
+    the notifications (Karl has replies waiting)."""
+    rosa, karl, clara, leon = (Membership.objects.get(group=group, user=u) for u in users)
+    post = discussion.answer_post
+    karls = post(
+        membership=karl,
+        question=question,
+        body="Uniting with the Kuomintang put the workers' organisations under the "
+        "command of the very class that **crushed them in 1927**: Shanghai, then Wuhan.",
+    )
+    post(
+        membership=clara,
+        question=question,
+        body="The mistake was not the alliance as such but giving up the Communists' "
+        "independence inside it: no separate press, no soviets, the Party kept quiet.",
+    )
+    post(
+        membership=rosa,
+        question=question,
+        body="Before Wednesday, read chapter 15 on April 1927 again: what did the "
+        "Comintern expect Chiang Kai-shek to do?",
+    )
+    post(
+        membership=leon,
+        question=question,
+        body="Both: the alliance was the policy, and silence inside it was its price.",
+    )
+    reply = discussion.comment_post
+    first = reply(membership=clara, answer=karls, body="Was the defeat certain, though?")
+    second = reply(
+        membership=karl,
+        answer=karls,
+        parent=first,
+        body="Not certain, but once the unions were disarmed there was little left.",
+    )
+    third = reply(
+        membership=leon,
+        answer=karls,
+        parent=second,
+        body="Trotsky argued for soviets in 1926 already: see the further reading.",
+    )
+    reply(membership=clara, answer=karls, parent=third, body="Which page? I missed it.")
+    edited = reply(membership=leon, answer=karls, body="The Canton rising came after, not before.")
+    discussion.post_edit(
+        post=edited,
+        user=leon.user,
+        body="The Canton rising came after Wuhan, in December 1927, not before.",
+    )
+    gone = reply(membership=clara, answer=karls, body="(posted twice, sorry)")
+    discussion.post_delete(post=gone, user=clara.user)
+    rude = reply(membership=leon, answer=karls, body="Anyone who disagrees has not read it.")
+    discussion.post_hide(post=rude, by=rosa.user, reason="Argue with the point, not the person.")
