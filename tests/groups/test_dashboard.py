@@ -9,8 +9,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from studygroup.discussion.models import Answer, Comment
 from studygroup.groups import services
 from studygroup.groups.models import Meeting, Membership, ReadingMark, StudyGroup
+from studygroup.notifications.models import Notification
 from tests.support import chapter, count_queries, logged_in, make_user, page, plan_meeting
 
 pytestmark = pytest.mark.django_db
@@ -193,25 +195,38 @@ def test_group_page_queries_do_not_grow(
 
 
 def test_demo_data_in_debug(settings, shipped_text, client):
+    """`make run`'s demo group shows the product: a discussion under way, not empty pages."""
     settings.DEBUG = True
     out = StringIO()
     call_command("demo_data", stdout=out)
-    assert "demo-member / study-together" in out.getvalue()
+    lines = out.getvalue().splitlines()  # the log-ins, and nothing else (no e-mails)
+    assert lines[0].startswith("Demo group “Demo study group”") and len(lines) == 5
+    assert all(" / study-together " in line for line in lines[1:])
     users = get_user_model().objects.filter(username__startswith="demo-")
-    assert users.count() == 3
+    assert users.count() == 4
     group = StudyGroup.objects.get(name="Demo study group")
-    assert group.memberships.count() == 3
+    assert group.memberships.count() == 4
     assert group.memberships.facilitators().get().user.username == "demo-facilitator"
     meeting = group.meetings.get()
     assert meeting.starts_at > timezone.now()
-    assert meeting.chapters.count() == 2
+    assert meeting.chapters.count() == 2 and meeting.readings.exists()
+
+    assert Answer.objects.filter(group=group).count() == 4
+    comments = Comment.objects.filter(answer__group=group)
+    assert comments.filter(depth=3).exists(), "a thread four comments deep"
+    assert comments.filter(edited__isnull=False).exists()
+    assert comments.filter(deleted__isnull=False).exists()
+    assert comments.exclude(hidden_reason="").filter(hidden__isnull=False).exists()
+    waiting = Notification.objects.unread().filter(recipient__username="demo-member")
+    assert waiting.filter(text__contains="replied").exists(), "replies wait for the member"
 
     assert client.login(username="demo-member", password="study-together")
     html = page(client.get(DASHBOARD))
     assert "Demo study group" in html and "Up next:" in html
 
     call_command("demo_data", stdout=StringIO())  # a second run adds nothing
-    assert users.count() == 3 and StudyGroup.objects.count() == 1
+    assert users.count() == 4 and StudyGroup.objects.count() == 1
+    assert Answer.objects.filter(group=group).count() == 4
 
 
 def test_demo_data_refused_without_debug(settings, shipped_text):
