@@ -111,8 +111,9 @@ class Answer(Post):
         return f"Answer by {self.author} to {self.question_id} in {self.group}"
 
     def get_absolute_url(self) -> str:
-        url = reverse("discussion:question", args=[self.group.slug, self.question_id])
-        return f"{url}#answer-{self.pk}"
+        """The permalink: the answer's own page (with its whole thread), which holds it
+        wherever it falls in the question's pages of answers."""
+        return f"{reverse('discussion:answer', args=[self.group.slug, self.pk])}#answer-{self.pk}"
 
 
 class Comment(Post):
@@ -137,7 +138,10 @@ class Comment(Post):
         return f"Comment by {self.author} on answer {self.answer_id}"
 
     def get_absolute_url(self) -> str:
-        url = reverse("discussion:question", args=[self.answer.group.slug, self.answer.question_id])
+        """The permalink (notifications, e-mails, latest activity): its answer's page, whose
+        thread is whole, so the comment is there even when the question page would keep it
+        behind "Show more comments"."""
+        url = reverse("discussion:answer", args=[self.answer.group.slug, self.answer_id])
         return f"{url}#comment-{self.pk}"
 
     @property

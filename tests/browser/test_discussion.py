@@ -223,9 +223,7 @@ def test_notified_member_follows_the_bell_and_replies_to_the_reply(
 
     expect(page.get_by_role("heading", level=1, name="Notifications")).to_be_visible()
     page.get_by_role("button", name=f"{BORIS} replied to your answer").click()
-    expect(page).to_have_url(
-        f"{question_url(live_server, group, question)}#comment-{boris_comment.pk}"
-    )
+    expect(page).to_have_url(f"{live_server.url}{boris_comment.get_absolute_url()}")
     expect(bell).to_have_accessible_name("Notifications")  # read now
     annas = answer_by(page, ANNA)
     boris_says = comment_saying(annas, BORIS_COMMENT)
@@ -326,7 +324,8 @@ def test_without_javascript_a_member_answers_and_replies(
 
     reply = Comment.objects.get(author=clara)
     assert reply.parent == boris_comment
-    expect(page).to_have_url(f"{question_url(live_server, group, question)}#comment-{reply.pk}")
+    # Back on the reply's permalink: its answer's page, where the whole thread is.
+    expect(page).to_have_url(f"{live_server.url}{reply.get_absolute_url()}")
     thread = comments_on(answer_by(page, ANNA))
     expect(thread).to_have_count(2)
     expect(thread.nth(1)).to_have_attribute("id", f"comment-{reply.pk}")

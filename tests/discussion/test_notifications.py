@@ -47,7 +47,7 @@ def test_a_reply_to_your_answer(group, maxs, mia_membership, mia, member, questi
     [note] = notified(member)
     assert note.kind == Notification.Kind.REPLY
     assert note.text.startswith("Mia Member replied to your answer")
-    assert note.url == question_url(group, question, f"comment-{reply.pk}")
+    assert note.url == reply.get_absolute_url()
     assert note.group == group
     assert "I disagree" not in note.text
 
@@ -205,9 +205,7 @@ def test_email_goes_after_the_commit_with_an_absolute_link(
     reply = maxs.comments.get()
     assert mail.to == ["max@example.org"]
     assert mail.subject.startswith("[Tuesday Readers] Mia Member replied to your answer")
-    assert f"https://study.example.org{question_url(group, maxs.question)}#comment-{reply.pk}" in (
-        mail.body
-    )
+    assert f"https://study.example.org{reply.get_absolute_url()}" in mail.body
     assert "Reply." not in mail.body
 
 
@@ -285,3 +283,22 @@ def test_the_list_gives_times_as_the_thread_does(member, three):
         r'<time datetime="[^"]+" title="\d+ \w{3} \d{4}, \d\d:\d\d">just now</time>', html
     )
     assert "seconds ago" not in html
+
+
+def test_a_notification_lands_on_its_comment_even_behind_more(
+    group, maxs, membership, mia_membership, mia, member, question
+):
+    from studygroup.discussion.models import COMMENTS_FIRST
+
+    for n in range(COMMENTS_FIRST + 2):  # a long thread: the last ones are behind "more"
+        comment(mia_membership, maxs, f"Comment {n}.")
+    mine = comment(membership, maxs, "Max's own comment, late in the thread.")
+    Notification.objects.all().delete()
+    logged_in(mia).post(url("comment_create", group, maxs), {"body": "Yes!", "parent": mine.pk})
+    [note] = notified(member, Notification.Kind.REPLY)
+    reply = maxs.comments.get(parent=mine)
+    assert f'id="comment-{reply.pk}"' not in page(
+        logged_in(member).get(question_url(group, question))
+    )
+    landed = page(logged_in(member).get(note.url.split("#")[0]))
+    assert f'id="comment-{reply.pk}"' in landed and note.url.endswith(f"#comment-{reply.pk}")

@@ -130,12 +130,12 @@ def test_a_comment_and_a_reply_redirect_to_their_anchor(
     client = logged_in(mia)
     response = client.post(url("comment_create", group, maxs), {"body": "Why?"})
     first = Comment.objects.get(answer=maxs)
-    assert response.url == question_url(group, question, f"comment-{first.pk}")
+    assert response.url == first.get_absolute_url()  # the permalink: there even behind "more"
     response = client.post(
         url("comment_create", group, maxs), {"body": "And also…", "parent": first.pk}
     )
     reply = Comment.objects.get(parent=first)
-    assert response.url == question_url(group, question, f"comment-{reply.pk}")
+    assert response.url == reply.get_absolute_url()
     assert (reply.answer, reply.depth) == (maxs, 1)
 
 
@@ -447,7 +447,7 @@ def test_the_reply_form_comes_as_a_page_or_in_place(group, membership, mia_membe
     token = re.search(r'name="token" value="([^"]+)"', html)[1]
     response = client.post(reply_url, {"parent": mias.pk, "body": "Because.", "token": token})
     reply = Comment.objects.get(parent=mias)
-    assert response.url == question_url(group, question, f"comment-{reply.pk}")
+    assert response.url == reply.get_absolute_url()
 
 
 def test_edit_delete_and_hide_each_have_a_page(group, membership, fay_membership, question):

@@ -419,7 +419,7 @@ def comment_create(
             else:
                 if request.htmx:
                     return _answer_fragment(request, membership, answer, just_posted=comment.pk)
-                return redirect(question_url(group, answer.question_id, f"comment-{comment.pk}"))
+                return redirect(comment.get_absolute_url())  # there even behind "more"
     else:
         standing(membership, answer.question).check_may_comment()
         form = CommentForm(initial={"token": uuid.uuid4(), "body": kept.get("body", "")})
