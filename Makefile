@@ -31,7 +31,10 @@ run: install
 	$(PY) manage.py import_text $(SHIPPED_TEXT) --title "$(SHIPPED_TITLE)" --if-missing
 	@# Demo log-ins for a local try-out; the command refuses to run with DJANGO_DEBUG=0.
 	@if [ "$${DJANGO_DEBUG:-1}" != "0" ]; then $(PY) manage.py demo_data; fi
-	DJANGO_SITE_URL=$${DJANGO_SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# The task worker (mail) beside the server: Ctrl-C stops both, and so does the server's end.
+	export DJANGO_SITE_URL=$${DJANGO_SITE_URL:-http://127.0.0.1:$(PORT)}; \
+	$(PY) manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # On every core (pytest-xdist); each worker has its own test database.
 test: install

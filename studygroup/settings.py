@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "reversion",
     "content",
+    "django_tasks_db",  # the task queue in the database, run by `manage.py db_worker`
     "studygroup.core",
     "studygroup.accounts",
     "studygroup.groups",
@@ -267,6 +268,16 @@ else:
         }
     }
 del EMAIL_HOST
+# Slow follow-up work (mail) runs as tasks in a worker process: `manage.py db_worker`
+# beside the web server (`make run` starts both). DJANGO_TASKS=immediate runs them in the
+# request instead (no worker).
+TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"
+        if os.environ.get("DJANGO_TASKS") == "immediate"
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
 # Links in e-mails point here (no request to take the host from when a mail is sent).
 # Required in production: `check --deploy` fails without it (studygroup/core/checks.py).
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")

@@ -67,6 +67,17 @@ def _fast_passwords():
     get_hashers_by_algorithm.cache_clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_run_at_once():
+    """Tasks (mail) run as they are enqueued, so a test sees their effect at once; the test
+    of the worker itself (tests/discussion/test_notifications.py) queues them for real."""
+    from django.conf import settings
+    from django.test.signals import setting_changed
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    setting_changed.send(sender=None, setting="TASKS", value=settings.TASKS, enter=True)
+
+
 @pytest.fixture(autouse=True)
 def _own_cache_space(settings):
     """Rate limits and log-in failures count in the cache, a table of the test database

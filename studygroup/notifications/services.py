@@ -4,7 +4,6 @@ them read. E-mail goes after the commit, to those who asked for it."""
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -13,6 +12,7 @@ from studygroup.accounts.models import User
 from studygroup.groups.models import StudyGroup
 
 from .models import Notification
+from .tasks import send_mail_batch
 
 
 def notify(
@@ -35,18 +35,13 @@ def notify(
     if emails:
         subject = " ".join(f"[{group.name}] {text}".split())  # one header line, whatever names hold
 
-        def send() -> None:
-            for address in emails:
-                send_mail(
-                    subject,
-                    f"{text}\n\n{settings.SITE_URL}{url}\n\nTurn these e-mails off on "
-                    f"your profile: {settings.SITE_URL}/accounts/profile/",
-                    settings.DEFAULT_FROM_EMAIL,
-                    [address],
-                )
-
-        # robust: a mail server down must not turn a saved post into an error page.
-        transaction.on_commit(send, robust=True)
+        body = (
+            f"{text}\n\n{settings.SITE_URL}{url}\n\nTurn these e-mails off on "
+            f"your profile: {settings.SITE_URL}/accounts/profile/"
+        )
+        # After the commit (a rolled-back write tells nobody), as one task for the worker;
+        # robust: a queue that cannot be written must not turn a saved post into an error.
+        transaction.on_commit(lambda: send_mail_batch.enqueue(subject, body, emails), robust=True)
 
 
 def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:

@@ -302,3 +302,50 @@ def test_a_notification_lands_on_its_comment_even_behind_more(
     )
     landed = page(logged_in(member).get(note.url.split("#")[0]))
     assert f'id="comment-{reply.pk}"' in landed and note.url.endswith(f"#comment-{reply.pk}")
+
+
+def test_mail_goes_through_the_queue_and_a_real_worker(
+    group,
+    maxs,
+    member,
+    mia,
+    mia_membership,
+    settings,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in(mia).post(url("comment_create", group, maxs), {"body": "Reply."})
+    assert mailoutbox == [], "the request only queued it"
+    [queued] = DBTaskResult.objects.all()
+    assert queued.status == "READY"
+
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    [mail] = mailoutbox
+    assert mail.to == ["max@example.org"] and "Mia Member replied" in mail.subject
+    queued.refresh_from_db()
+    assert queued.status == "SUCCESSFUL"
+
+
+def test_a_refusing_mail_server_is_tried_again_later(maxs, member, settings, mailoutbox):
+    from django_tasks_db.models import DBTaskResult
+
+    from studygroup.notifications.tasks import send_mail_batch
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # A real SMTP connection to a port where nothing listens: refused.
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 1, "timeout": 2},
+        }
+    }
+    sent = send_mail_batch.call("Subject", "Body", ["max@example.org"])
+    assert sent == 0
+    [retry] = DBTaskResult.objects.all()
+    assert retry.status == "READY" and retry.args_kwargs["args"][-1] == 2, "attempt 2 queued"
+    assert retry.run_after > timezone.now() + timedelta(seconds=50), "after a wait"

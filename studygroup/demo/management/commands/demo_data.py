@@ -13,6 +13,7 @@ from studygroup.groups import services
 from studygroup.groups.models import Membership, StudyGroup
 
 LOCMEM = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+AT_ONCE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 PASSWORD = "study-together"
 PEOPLE = [
@@ -35,8 +36,8 @@ class Command(BaseCommand):
         text = StudyText.objects.order_by("id").first()
         if text is None:
             raise CommandError("import a study text first")
-        # The demo's notifications stay in the app: no e-mails printed to the console.
-        with override_settings(MAILERS=LOCMEM), transaction.atomic():
+        # The demo's notifications stay in the app: no e-mails queued for the worker to print.
+        with override_settings(TASKS=AT_ONCE, MAILERS=LOCMEM), transaction.atomic():
             users = []
             for username, name, _ in PEOPLE:
                 user, created = get_user_model().objects.get_or_create(
@@ -71,7 +72,7 @@ class Command(BaseCommand):
                     questions=Question.objects.of_text(text)[:2],
                     notes="Bring your questions about the Chinese revolution.",
                 )
-                discussion_under_way(group, users, Question.objects.of_text(text).first())
+                discussion_under_way(group, users, Question.objects.of_text(text)[0])
         self.stdout.write(f"Demo group “{group.name}”: log in at /accounts/login/ as")
         for username, name, role in PEOPLE:
             self.stdout.write(f"  {username} / {PASSWORD}   ({name}, {role})")
