@@ -305,6 +305,7 @@ def test_a_notification_lands_on_its_comment_even_behind_more(
 
 
 def test_mail_goes_through_the_queue_and_a_real_worker(
+    transactional_db,  # committed, as the worker finds it; it closes its connections
     group,
     maxs,
     member,
@@ -312,14 +313,12 @@ def test_mail_goes_through_the_queue_and_a_real_worker(
     mia_membership,
     settings,
     mailoutbox,
-    django_capture_on_commit_callbacks,
 ):
     from django.core.management import call_command
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    with django_capture_on_commit_callbacks(execute=True):
-        logged_in(mia).post(url("comment_create", group, maxs), {"body": "Reply."})
+    logged_in(mia).post(url("comment_create", group, maxs), {"body": "Reply."})
     assert mailoutbox == [], "the request only queued it"
     [queued] = DBTaskResult.objects.all()
     assert queued.status == "READY"
