@@ -221,6 +221,11 @@ def test_facilitator_plans_a_meeting_with_chapters_and_questions(
     expect(page.get_by_role("region", name="Up next")).to_contain_text("No meeting planned yet.")
     page.get_by_role("link", name="Plan a meeting").click()
     expect(page.get_by_role("heading", level=1, name="Plan a meeting")).to_be_visible()
+    # Every box the same size, those whose label wraps (the long questions) too.
+    sizes = page.locator("fieldset input[type=checkbox]").evaluate_all(
+        "boxes => boxes.map(b => Math.round(b.getBoundingClientRect().width))"
+    )
+    assert len(sizes) > 10 and len(set(sizes)) == 1, sizes
 
     page.get_by_label(exactly("Date")).fill(meeting_day.isoformat())
     page.get_by_label(exactly("Time")).fill("18:30")
