@@ -78,3 +78,64 @@ document.addEventListener("submit", (event) => {
     form.append(yes);
   }
 });
+
+// After a post sent with htmx the form that sent it is gone, and focus with it (to <body>):
+// move focus to what the post made, the new answer, comment or reply, and say so in a polite
+// live region. After an edit, a hide or a delete, focus goes to the post that changed.
+// The region has no role="status": pages keep their one status message, which people (and
+// the tests) find by that role; aria-live="polite" with aria-atomic is what the role implies.
+const announcer = document.createElement("div");
+announcer.id = "announcer";
+announcer.className = "visually-hidden";
+announcer.setAttribute("aria-live", "polite");
+announcer.setAttribute("aria-atomic", "true");
+document.body.append(announcer);
+
+function announce(text) {
+  announcer.textContent = "";  // the same words twice running are still read out
+  setTimeout(() => { announcer.textContent = text; }, 100);
+}
+
+const POST_ID = /^(answer|comment)-(\d+)$/;
+const posts = () => [...document.querySelectorAll(".answer[id], .comment[id]")]
+  .filter((post) => POST_ID.test(post.id));
+let sending = null;  // what was on the page before a post's response is swapped in
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const { requestConfig, target, shouldSwap, xhr } = event.detail;
+  if (!shouldSwap || requestConfig?.verb !== "post") return;
+  const form = requestConfig.elt?.closest("form");
+  sending = {
+    xhr, before: new Set(posts().map((post) => post.id)), form: form?.id || "", target: target?.id || "",
+  };
+});
+
+document.addEventListener("htmx:afterSettle", (event) => {
+  // htmx settles each swapped element (and a swap of nothing settles none): act once, for this post.
+  if (!sending || event.detail.xhr !== sending.xhr) return;
+  const { before, form, target } = sending;
+  sending = null;
+  const number = (post) => Number(POST_ID.exec(post.id)[2]);
+  const fresh = posts().filter((post) => !before.has(post.id)).sort((a, b) => number(b) - number(a));
+  let made, message;
+  if (form === "answer-form") {
+    // With answer-first on, the others' answers arrive beside one's own: it is the one marked.
+    made = fresh.find((post) => post.matches(".answer.mine"));
+    message = "Your answer is posted.";
+  } else if (form.startsWith("comment-on-") || form.startsWith("reply-")) {
+    made = fresh.find((post) => post.matches(".comment"));  // the newest
+    message = form.startsWith("reply-") ? "Your reply is posted." : "Your comment is posted.";
+  }
+  if (made) {
+    made.setAttribute("tabindex", "-1");
+    made.focus();
+    announce(message);
+    return;
+  }
+  const changed = POST_ID.test(target) && document.getElementById(target);
+  const lost = !document.activeElement || document.activeElement === document.body;
+  if (changed && lost) {
+    changed.setAttribute("tabindex", "-1");
+    changed.focus();
+  }
+});

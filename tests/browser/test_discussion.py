@@ -426,6 +426,55 @@ def test_a_deep_reply_thread_fits_a_phone(new_page, live_server, group, question
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
 
 
+def live_region(page):
+    """The polite live region site.js keeps for what an in-place post did."""
+    return page.locator("[aria-live=polite]")
+
+
+def test_focus_moves_to_the_new_post_and_it_is_announced(
+    new_page, live_server, group, question, answers, clara
+):
+    page = new_page()
+    log_in(page, live_server, "clara")
+    open_question(page, live_server, group, question)
+    expect(live_region(page)).to_have_count(1)
+    expect(live_region(page)).to_have_text("")
+
+    # An answer: with answer-first on, the others' arrive with it; focus is on hers.
+    with in_place(page):
+        page.get_by_label("Your answer", exact=True).fill("Bread, peace and land won the cities.")
+        page.get_by_role("button", name="Post your answer").click()
+        hers = answer_by(page, CLARA)
+        expect(hers).to_be_focused()
+    expect(hers).to_have_attribute("id", f"answer-{Answer.objects.get(author=clara).pk}")
+    expect(live_region(page)).to_have_text("Your answer is posted.")
+
+    # A comment on another's answer: focus is on the comment, not on the page's <body>.
+    annas = answer_by(page, ANNA)
+    with in_place(page):
+        disclosure(annas, "Comment on this answer").click()
+        annas.get_by_label("Your comment", exact=True).fill(BORIS_COMMENT)
+        annas.get_by_role("button", name="Comment", exact=True).click()
+        comment = comment_saying(annas, BORIS_COMMENT)
+        expect(comment).to_be_focused()
+    expect(comment).to_have_attribute("id", f"comment-{Comment.objects.get().pk}")
+    expect(live_region(page)).to_have_text("Your comment is posted.")
+    page.keyboard.press("Tab")  # on from there, into the comment's own links
+    assert page.evaluate("document.activeElement.closest('.comment')?.id") == comment.get_attribute(
+        "id"
+    )
+
+    # A reply to it: focus moves on to the reply, and the region says so.
+    with in_place(page):
+        action(comment, "Reply").click()
+        comment.get_by_label("Your reply", exact=True).fill(ANNAS_REPLY)
+        comment.get_by_role("button", name="Reply", exact=True).click()
+        reply = comment_saying(annas, ANNAS_REPLY)
+        expect(reply).to_be_focused()
+    expect(reply).to_have_class(re.compile(r"\bindent-1\b"))
+    expect(live_region(page)).to_have_text("Your reply is posted.")
+
+
 # Beyond the acceptance list: bad input the journeys above led to. ---------------------------
 
 

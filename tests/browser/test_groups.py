@@ -358,6 +358,24 @@ def test_dashboard_and_group_page_fit_a_phone(new_page, live_server, member, mee
             assert box["x"] >= 0 and box["x"] + box["width"] <= 390, f"{where}: {box}"
 
 
+def test_members_table_fits_320_pixels(new_page, live_server, django_user_model, group, member):
+    # 320 px: the narrowest phones, and a 1280 px window zoomed to 400 % (WCAG's reflow).
+    long_name = "Maximiliane Featherstonehaugh-Cholmondeley"
+    Membership.objects.create(group=group, user=user(django_user_model, "max", long_name))
+    phone = new_page(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
+    log_in(phone, live_server, "fran")
+    phone.goto(f"{live_server.url}/groups/{group.slug}/members/")
+    table = phone.get_by_role("table")
+    expect(table.get_by_role("row")).to_have_count(4)  # the heading row and three members
+    expect(table.get_by_role("button", name=f"Remove {long_name}")).to_be_visible()
+
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"the members page scrolls sideways: {width}px wide"
+    for button in table.get_by_role("button").all():
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 320, box
+
+
 # Beyond the acceptance list: a journey the tests above led to. ------------------------------
 
 

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 
@@ -54,3 +55,16 @@ def test_chapter_reads_on_a_phone_without_sideways_scrolling(phone_page, live_se
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     expect(phone_page.get_by_role("link", name=re.compile(r"^Next"))).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [600, 700])
+def test_paragraph_numbers_stay_on_screen_at_middle_widths(page, live_server, shipped_text, width):
+    # At 200 % zoom a laptop is this wide: the left margin cannot hold the numbers.
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/texts/{shipped_text.slug}/chapters/15/")
+    lefts = page.locator(".anchor").evaluate_all(
+        "links => links.map(a => a.getBoundingClientRect().left)"
+    )
+    assert lefts and min(lefts) >= 0, lefts
+    opacity = page.locator(".anchor").first.evaluate("a => getComputedStyle(a).opacity")
+    assert opacity == "1", "full contrast when not in the margin"
