@@ -1,10 +1,14 @@
 import logging
+import sys
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
+from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -48,12 +52,15 @@ class DatabaseUnavailableMiddleware:
                 response = self.get_response(request)
         except Overdue:  # cut off outside a view (the session saved on the way out, say)
             return _overdue(request)
-        if response.status_code == 500 and ran_out():  # cut off, and made a 500 further in
+        if response.status_code != 500:
+            return response
+        if ran_out():  # cut off, and made a 500 further in
             return _overdue(request)
         # A failure anywhere inside (a 404 page asking for the session, the session saved on
-        # the way out, a database still starting up) reached us as a 500: if the database is
-        # what failed, it is a 503 like the rest.
-        if response.status_code == 500 and _unreachable():
+        # the way out) reached us as a 500: if the database is what failed, it is a 503 like
+        # the rest.
+        failure = getattr(request, "_uncaught_exception", None)
+        if database_unavailable(failure) if failure is not None else _unreachable():
             logger.warning("database unavailable while answering %s", request.path)
             return unavailable(request)
         return response
@@ -61,10 +68,45 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, Overdue):
             return _overdue(request)
-        if not isinstance(exception, OperationalError | InterfaceError) or not _unreachable():
+        if not database_unavailable(exception):
             return None
         logger.warning("database unavailable: %s", exception)
         return unavailable(request)
+
+
+@receiver(got_request_exception)
+def _remember_the_failure(sender: object, request: HttpRequest | None = None, **kwargs: object):
+    """Django turns an exception raised outside the view (in a middleware, in the 404 page)
+    into a 500 before the response reaches us: keep what it was (the signal is sent while
+    it is being handled), to judge it above."""
+    if request is not None:
+        request._uncaught_exception = sys.exc_info()[1]  # type: ignore[attr-defined]
+
+
+# SQLSTATE classes that mean the server, not the query: 08 connection exception, 53
+# insufficient resources (too many connections), 57 operator intervention (shutting down,
+# starting up, crashed, the statement timeout).
+_SERVER_CLASSES = {"08", "53", "57"}
+
+
+def database_unavailable(exception: BaseException) -> bool:
+    """Whether a failure is the database being out of reach (stopped, starting, restarting,
+    frozen), so the page is the polite 503 rather than a 500.
+
+    Judged from the error first: PostgreSQL's own code for it, or no code at all when the
+    client lost the connection. A database that fails a request while starting up may be
+    answering again by the time anyone asks, so asking alone would call that a bug of ours.
+    Only an error that says nothing (SQLite's, say) is judged by asking the database."""
+    seen: BaseException | None = exception
+    while seen is not None:
+        if isinstance(seen, Overdue):
+            return True
+        if isinstance(seen, psycopg.OperationalError | psycopg.InterfaceError):
+            state = seen.sqlstate
+            if state is None or state[:2] in _SERVER_CLASSES:
+                return True
+        seen = seen.__cause__ or seen.__context__
+    return isinstance(exception, OperationalError | InterfaceError) and _unreachable()
 
 
 def _overdue(request: HttpRequest) -> HttpResponse:

@@ -118,3 +118,78 @@ def test_favicon_ico_is_the_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].endswith("favicon.svg") and "/static/" in response["Location"]
+
+
+def _as_django_raises(run) -> BaseException:
+    """What a view sees of a driver's error: Django's class of the same name, raised from it."""
+    import django.db.utils
+    import psycopg
+
+    try:
+        run()
+    except psycopg.Error as error:
+        name = next(
+            n
+            for n in ("OperationalError", "InterfaceError", "DataError", "DatabaseError")
+            if isinstance(error, getattr(psycopg, n))
+        )
+        try:
+            raise getattr(django.db.utils, name)(*error.args) from error
+        except django.db.utils.Error as seen:
+            return seen
+    raise AssertionError("it did not fail")
+
+
+def _raw_connection():
+    import psycopg
+    from django.db import connection
+
+    settings = connection.settings_dict
+    return psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname="postgres"
+    )
+
+
+@pytest.mark.django_db
+def test_a_request_the_restarting_database_failed_is_a_503_though_it_answers_again():
+    """The drill's race: a request fails while PostgreSQL is going down or starting up, and
+    by the time anyone asks, it answers again. The error itself says it was the server, so
+    the member gets the polite page with the text kept, not a 500."""
+    import psycopg
+    from django.db import connection
+
+    from studygroup.core.middleware import database_unavailable
+
+    refused = _as_django_raises(lambda: psycopg.connect("host=127.0.0.1 port=1 connect_timeout=2"))
+    assert database_unavailable(refused)
+    if connection.vendor != "postgresql":
+        return
+    doomed = _raw_connection()
+    # The server ends this connection as it does every connection when it shuts down.
+    ended = _as_django_raises(
+        lambda: doomed.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    )
+    assert ended.__cause__.sqlstate == "57P01"
+    assert database_unavailable(ended)
+    with _raw_connection() as raw:
+        ours = _as_django_raises(lambda: raw.execute("SELECT 1 / 0"))  # a bug of ours
+        assert not database_unavailable(ours)
+
+
+@pytest.mark.django_db
+def test_a_failing_query_of_ours_on_sqlite_is_not_an_outage():
+    import sqlite3
+
+    import django.db.utils
+    from django.db import connection
+
+    from studygroup.core.middleware import database_unavailable
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's errors carry no code; PostgreSQL's are judged by theirs above")
+    try:
+        sqlite3.connect(":memory:").execute("SELECT * FROM no_such_table")
+    except sqlite3.OperationalError as error:
+        seen = django.db.utils.OperationalError(*error.args)
+        seen.__cause__ = error
+    assert not database_unavailable(seen), "the database answers: it is a 500 to fix"
