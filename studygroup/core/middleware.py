@@ -75,7 +75,9 @@ class DatabaseUnavailableMiddleware:
 
 
 @receiver(got_request_exception)
-def _remember_the_failure(sender: object, request: HttpRequest | None = None, **kwargs: object):
+def _remember_the_failure(
+    sender: object, request: HttpRequest | None = None, **kwargs: object
+) -> None:
     """Django turns an exception raised outside the view (in a middleware, in the 404 page)
     into a 500 before the response reaches us: keep what it was (the signal is sent while
     it is being handled), to judge it above."""
