@@ -14,7 +14,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "display_name", "email"]
     fieldsets = [
         *(DjangoUserAdmin.fieldsets or ()),  # never None there; typed as maybe
-        ("studygroup", {"fields": ["display_name", "email_notifications", "calendar_token"]}),
+        ("studygroup", {"fields": ["display_name", "email_choice", "calendar_token"]}),
     ]
     add_fieldsets = [
         (

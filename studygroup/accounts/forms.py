@@ -36,7 +36,8 @@ class SignupForm(DisplayNameMixin, UserCreationForm):
 class ProfileForm(DisplayNameMixin, forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "email", "email_notifications"]
+        fields = ["display_name", "email", "email_choice"]
+        widgets = {"email_choice": forms.RadioSelect}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,9 +16,23 @@ class User(AbstractUser):
     display_name = models.CharField(
         max_length=80, help_text="How other members of your groups see you."
     )
-    email_notifications = models.BooleanField(
-        "e-mail me", default=True, help_text="Send me e-mail about my groups (replies, meetings)."
+
+    class Email(models.TextChoices):
+        EACH = "each", "Each one, as it happens"
+        DAILY = "daily", "A daily digest, in the morning"
+        NONE = "none", "None: I will look in the app"
+
+    email_choice = models.CharField(
+        "e-mail about my groups",
+        max_length=10,
+        choices=Email,
+        default=Email.EACH,
+        help_text="Replies, mentions, meetings and their reminders.",
     )
+    # The digest: when the next one is due (set by the first notification after the last
+    # one; the worker runs it then), and up to when the last one told.
+    digest_due = models.DateTimeField(null=True, blank=True, editable=False)
+    digest_sent = models.DateTimeField(null=True, blank=True, editable=False)
     # The secret in a member's private calendar feed URL; resetting it kills the old URL.
     calendar_token = models.CharField(max_length=40, unique=True, default=new_calendar_token)
 

@@ -14,7 +14,7 @@ from content.models import Question
 from studygroup.core.errors import Refused
 from studygroup.groups.models import Membership, StudyGroup
 
-from .models import Answer, Discussion
+from .models import Answer, Comment, Discussion
 
 
 class DiscussionError(Refused):
@@ -142,3 +142,20 @@ def readable(viewer: Membership) -> Q:
     if viewer.is_facilitator:
         return live
     return live & (Q(hidden__isnull=True) | Q(author_id=viewer.user_id))
+
+
+def text_for(membership: Membership, post: Answer | Comment) -> str | None:
+    """A post's words as this member may read them, for what leaves the page (an e-mail):
+    ``None`` when answer-first still hides its answer from them, or it is deleted or hidden
+    from them. Pages ask ``standing`` and ``shown`` for the same answer."""
+    answer = post if isinstance(post, Answer) else post.answer
+    if not standing(membership, answer.question).may_see(answer):
+        return None
+    seen = shown(
+        deleted=post.is_deleted,
+        hidden=post.hidden is not None,
+        hidden_reason=post.hidden_reason,
+        author_id=post.author_id,
+        viewer=membership,
+    )
+    return post.body if seen.text and not seen.notice else None

@@ -20,6 +20,7 @@ class Notification(models.Model):
         MEETING = "meeting", "Meeting planned, moved or cancelled"
         JOIN_REQUEST = "join_request", "Join request"
         JOIN_ANSWER = "join_answer", "Join request answered"
+        REMINDER = "reminder", "Meeting reminder"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -29,6 +30,8 @@ class Notification(models.Model):
     # What the bell says; never a post's text, which answer-first may hide from the reader.
     text = models.CharField(max_length=300)
     url = models.CharField(max_length=300)
+    # What it is about, when one thing must be told only once (a meeting's reminder).
+    topic = models.CharField(max_length=80, blank=True)
     created = models.DateTimeField(default=timezone.now)
     read = models.DateTimeField(null=True, blank=True)
 

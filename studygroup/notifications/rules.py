@@ -7,14 +7,24 @@ say who did what, and where.
 
 import re
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from studygroup.discussion import events as discussion_events
 from studygroup.discussion.models import Answer, Comment
 from studygroup.groups import events as group_events
-from studygroup.groups.models import JoinRequest, Meeting, Membership, StudyGroup
+from studygroup.groups.models import (
+    Attendance,
+    JoinRequest,
+    Meeting,
+    Membership,
+    StudyGroup,
+    question_label,
+)
 
 from .models import Notification
 from .services import notify
@@ -46,16 +56,17 @@ def mentioned(group: StudyGroup, body: str) -> list:
 
 
 def _tell_mentioned(
-    body: str, group: StudyGroup, author, where: str, url: str, told: Iterable = ()
+    post: Answer | Comment, group: StudyGroup, author, where: str, told: Iterable = ()
 ) -> None:
     """Members named as @username hear of it, unless already told of this post."""
     notify(
-        recipients=[user for user in mentioned(group, body) if user not in told],
+        recipients=[user for user in mentioned(group, post.body) if user not in told],
         kind=Notification.Kind.MENTION,
         group=group,
         text=f"{author.name} mentioned you {where}",
-        url=url,
+        url=post.get_absolute_url(),
         actor=author,
+        post=post,
     )
 
 
@@ -88,8 +99,9 @@ def join_decided(sender, *, join_request: JoinRequest, approved: bool, by, **_) 
 
 
 def meeting_planned(sender, *, meeting: Meeting, by, **_) -> None:
-    """Every member hears of a new meeting."""
+    """Every member hears of a new meeting, and is reminded of it the day before."""
     _tell_members(meeting, by, f"New meeting on {meeting.local_start:%a %d %b, %H:%M}")
+    _remind_later(meeting)
 
 
 def meeting_moved(sender, *, meeting: Meeting, by, was: str, **_) -> None:
@@ -100,11 +112,73 @@ def meeting_moved(sender, *, meeting: Meeting, by, was: str, **_) -> None:
         by,
         f"Meeting moved: now {meeting.local_start:%a %d %b, %H:%M}{place} (was {was})",
     )
+    _remind_later(meeting)  # the reminder queued for the old time sees the new sequence
 
 
 def meeting_cancelled(sender, *, meeting: Meeting, by, **_) -> None:
     """Every member hears that a meeting is off; the link says so on the meeting's page."""
     _tell_members(meeting, by, f"Meeting on {meeting.local_start:%a %d %b, %H:%M} cancelled")
+
+
+REMIND_BEFORE = timedelta(days=1)
+
+
+def _remind_later(meeting: Meeting) -> None:
+    """The reminder, queued for the day before (after the commit). A meeting planned for
+    within a day needs none: its announcement is the reminder."""
+    from .tasks import later, remind_of_meeting
+
+    at = meeting.starts_at - REMIND_BEFORE
+    if at > timezone.now():
+        pk, sequence = meeting.pk, meeting.sequence
+        transaction.on_commit(lambda: later(remind_of_meeting, at, pk, sequence), robust=True)
+
+
+def meeting_reminder(meeting_id: int, sequence: int) -> int:
+    """Tell the members of a meeting what to read and which questions are set, once, if it is
+    still on at the time the reminder was queued for. Returns how many were told."""
+    meeting = (
+        Meeting.objects.scheduled()
+        .with_assignments()
+        .select_related("group")
+        .filter(pk=meeting_id, sequence=sequence, starts_at__gt=timezone.now())
+        .first()
+    )
+    if meeting is None:
+        return 0  # cancelled, moved (its new reminder is queued) or over
+    topic = f"reminder:{meeting.pk}:{sequence}"
+    if Notification.objects.filter(topic=topic).exists():
+        return 0  # the worker ran it once already
+    declined = Attendance.objects.filter(meeting=meeting, going=False).values("membership_id")
+    members = (
+        Membership.objects.filter(group_id=meeting.group_id)
+        .exclude(pk__in=declined)
+        .select_related("user")
+    )
+    chapters = [str(chapter) for chapter in meeting.chapters.all()]
+    text = f"Reminder: meeting {meeting.local_start:%a %d %b, %H:%M}"
+    if chapters:
+        text += f"; read {_short(', '.join(chapters))}"
+    lines = [f"Where: {meeting.where}"] if meeting.where else []
+    if chapters:
+        lines += ["Read:", *(f"- {chapter}" for chapter in chapters)]
+    readings = [str(reading) for reading in meeting.readings.all()]
+    if readings:
+        lines += ["Further reading:", *(f"- {reading}" for reading in readings)]
+    questions = [f"- {question_label(q)}: {q.body}" for q in meeting.questions.all()]
+    if questions:
+        lines += ["Questions set:", *questions]
+    recipients = [m.user for m in members]
+    notify(
+        recipients=recipients,
+        kind=Notification.Kind.REMINDER,
+        group=meeting.group,
+        text=text,
+        url=meeting.get_absolute_url(),
+        details="\n".join(lines),
+        topic=topic,
+    )
+    return len(recipients)
 
 
 def _tell_members(meeting: Meeting, by, text: str) -> None:
@@ -121,11 +195,10 @@ def _tell_members(meeting: Meeting, by, text: str) -> None:
 
 def answer_posted(sender, *, answer: Answer, membership: Membership, **_) -> None:
     _tell_mentioned(
-        answer.body,
+        answer,
         membership.group,
         membership.user,
         f"in an answer to “{_short(answer.question.body)}”",
-        answer.get_absolute_url(),
     )
 
 
@@ -138,18 +211,16 @@ def comment_posted(sender, *, comment: Comment, membership: Membership, **_) -> 
     replied_to = parent.author if parent else answer.author
     if replied_to and not Membership.objects.filter(group=group, user=replied_to).exists():
         replied_to = None  # they have left the group: nothing of it reaches them now
-    url = comment.get_absolute_url()
     notify(
         recipients=[replied_to],
         kind=Notification.Kind.REPLY,
         group=group,
         text=f"{author.name} replied to your {'comment' if parent else 'answer'} on “{question}”",
-        url=url,
+        url=comment.get_absolute_url(),
         actor=author,
+        post=comment,
     )
-    _tell_mentioned(
-        comment.body, group, author, f"in a comment on “{question}”", url, told=[replied_to]
-    )
+    _tell_mentioned(comment, group, author, f"in a comment on “{question}”", told=[replied_to])
 
 
 def post_edited(sender, *, post: Answer | Comment, user, body_before: str, **_) -> None:
@@ -157,10 +228,9 @@ def post_edited(sender, *, post: Answer | Comment, user, body_before: str, **_) 
     is_answer = isinstance(post, Answer)
     group = post.group if isinstance(post, Answer) else post.answer.group  # narrows for mypy
     _tell_mentioned(
-        post.body,
+        post,
         group,
         user,
         "in an answer" if is_answer else "in a comment",
-        post.get_absolute_url(),
         told=set(mentioned(group, body_before)),
     )

@@ -1,18 +1,20 @@
 """Writing to inboxes: one function puts a notification in front of people, one marks
-them read. E-mail goes after the commit, to those who asked for it."""
+them read. E-mail goes after the commit, from the worker, to those who asked for it: each
+one as it happens, or in the next morning's digest."""
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from studygroup.accounts.models import User
+from studygroup.discussion.models import Answer, Comment
 from studygroup.groups.models import StudyGroup
 
+from .mail import next_digest
 from .models import Notification
-from .tasks import send_mail_batch
+from .tasks import later, mail_notification, send_digest
 
 
 def notify(
@@ -23,25 +25,43 @@ def notify(
     text: str,
     url: str,
     actor: User | None = None,
+    post: Answer | Comment | None = None,
+    details: str = "",
+    topic: str = "",
 ) -> None:
     """In-app notifications, and e-mail after the commit to those who want it (a former
-    member, ``None``, and the actor hear nothing)."""
+    member, ``None``, and the actor hear nothing). ``post`` (an answer or comment) lets the
+    e-mail quote it to those who may read it; ``details`` is said in the e-mail only."""
     users: dict[int, User] = {u.pk: u for u in recipients if u is not None and u != actor}
+    if not users:
+        return
     Notification.objects.bulk_create(
-        Notification(recipient=user, kind=kind, group=group, text=text, url=url)
+        Notification(recipient=user, kind=kind, group=group, text=text, url=url, topic=topic)
         for user in users.values()
     )
-    emails = [u.email for u in users.values() if u.email and u.email_notifications]
-    if emails:
-        subject = " ".join(f"[{group.name}] {text}".split())  # one header line, whatever names hold
-
-        body = (
-            f"{text}\n\n{settings.SITE_URL}{url}\n\nTurn these e-mails off on "
-            f"your profile: {settings.SITE_URL}/accounts/profile/"
+    each = [u.pk for u in users.values() if u.email and u.email_choice == User.Email.EACH]
+    daily = [u.pk for u in users.values() if u.email and u.email_choice == User.Email.DAILY]
+    ref = None if post is None else ["answer" if isinstance(post, Answer) else "comment", post.pk]
+    # After the commit (a rolled-back write tells nobody), as tasks for the worker; robust: a
+    # queue that cannot be written must not turn a saved post into an error.
+    if each:
+        transaction.on_commit(
+            lambda: mail_notification.enqueue(each, group.pk, text, url, details, ref),
+            robust=True,
         )
-        # After the commit (a rolled-back write tells nobody), as one task for the worker;
-        # robust: a queue that cannot be written must not turn a saved post into an error.
-        transaction.on_commit(lambda: send_mail_batch.enqueue(subject, body, emails), robust=True)
+    if daily:
+        transaction.on_commit(lambda: schedule_digests(daily), robust=True)
+
+
+def schedule_digests(user_ids: list[int]) -> None:
+    """A digest queued for the next morning for each of these members who has none due."""
+    due = next_digest()
+    waiting = User.objects.filter(pk__in=user_ids, digest_due__isnull=True)
+    for pk in list(waiting.values_list("pk", flat=True)):
+        # Claimed one by one: of two requests at once, one queues it.
+        claimed = User.objects.filter(pk=pk, digest_due__isnull=True).update(digest_due=due)
+        if claimed and not later(send_digest, due, pk):
+            User.objects.filter(pk=pk).update(digest_due=None)
 
 
 def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:

@@ -42,10 +42,10 @@ def test_signup_logs_in(client):
     assert response.redirect_chain == [(DASHBOARD, 302)]
     assert "Welcome, Nina Newcomer." in page(response)
     user = User.objects.get(username="nina")
-    assert (user.display_name, user.email, user.email_notifications) == (
+    assert (user.display_name, user.email, user.email_choice) == (
         "Nina Newcomer",
         "nina@example.org",
-        True,
+        "each",
     )
     assert user.calendar_token
 
@@ -137,26 +137,31 @@ def test_password_reset_tells_nothing_about_unknown_addresses(client, member, ma
     assert main(unknown) == main(known)
 
 
-def test_profile_edits_name_and_email_switch(client, member):
+def test_profile_edits_name_and_the_email_choice(client, member):
     client.force_login(member)
     url = reverse("accounts:profile")
-    assert re.search(r'name="email_notifications"[^>]* checked>', page(client.get(url)))
+    html = page(client.get(url))
+    assert re.search(r'type="radio" name="email_choice" value="each"[^>]* checked>', html)
+    assert "A daily digest" in html and "None: I will look in the app" in html
     response = client.post(
-        url, {"display_name": "Maxine", "email": "maxine@example.org"}, follow=True
+        url,
+        {"display_name": "Maxine", "email": "maxine@example.org", "email_choice": "daily"},
+        follow=True,
     )
     assert "Your profile is saved." in page(response)
     assert "Maxine" in page(response)
     member.refresh_from_db()
-    assert (member.display_name, member.email, member.email_notifications) == (
+    assert (member.display_name, member.email, member.email_choice) == (
         "Maxine",
         "maxine@example.org",
-        False,
+        "daily",
     )
-    client.post(
-        url, {"display_name": "Maxine", "email": "maxine@example.org", "email_notifications": "on"}
+    response = client.post(
+        url, {"display_name": "Maxine", "email": "maxine@example.org", "email_choice": "weekly"}
     )
+    assert "Select a valid choice." in page(response)
     member.refresh_from_db()
-    assert member.email_notifications
+    assert member.email_choice == "daily"
 
 
 def test_profile_needs_an_email(client, member):

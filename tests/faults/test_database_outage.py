@@ -84,11 +84,11 @@ password = os.environ["FAULTS_PASSWORD"]
 # No e-mail about replies: without a mail host production mode would try localhost:25.
 fay = User.objects.create_user(
     username="fay", email="fay@example.org", password=password,
-    display_name="Fay Facilitator", email_notifications=False,
+    display_name="Fay Facilitator", email_choice="none",
 )
 max_ = User.objects.create_user(
     username="max", email="max@example.org", password=password,
-    display_name="Max Member", email_notifications=False,
+    display_name="Max Member", email_choice="none",
 )
 text = StudyText.objects.get(slug="russian-revolution-part-2")
 group = group_create(user=fay, text=text, name="Outage drill")

@@ -334,8 +334,8 @@ def test_join_page_log_in_is_throttled_too(client, open_group, outsider, setting
 def test_no_email_for_those_who_switched_it_off(
     group, facilitator, join_request, requester, mailoutbox, django_capture_on_commit_callbacks
 ):
-    requester.email_notifications = False
-    requester.save(update_fields=["email_notifications"])
+    requester.email_choice = "none"
+    requester.save(update_fields=["email_choice"])
     with django_capture_on_commit_callbacks(execute=True):
         logged_in(facilitator).post(
             reverse("groups:request_decide", args=[group.slug, join_request.pk]),

@@ -170,7 +170,7 @@ class Builder:
                     username=f"{prefix}{i:05d}",
                     display_name=name,
                     email=f"{prefix}{i:05d}@bench.example",
-                    email_notifications=False,  # no SMTP traffic from a benchmark
+                    email_choice="none",  # no SMTP traffic from a benchmark
                     password=self.password,
                     date_joined=self.now - timedelta(days=rng.randint(60, 400)),
                     calendar_token=get_random_string(32),
