@@ -39,18 +39,35 @@ def notify(
         Notification(recipient=user, kind=kind, group=group, text=text, url=url, topic=topic)
         for user in users.values()
     )
-    each = [u.pk for u in users.values() if u.email and u.email_choice == User.Email.EACH]
-    daily = [u.pk for u in users.values() if u.email and u.email_choice == User.Email.DAILY]
     ref = None if post is None else ["answer" if isinstance(post, Answer) else "comment", post.pk]
+    ids = list(users)
     # After the commit (a rolled-back write tells nobody), as tasks for the worker; robust: a
     # queue that cannot be written must not turn a saved post into an error.
+    transaction.on_commit(lambda: _mail_later(ids, group.pk, text, url, details, ref), robust=True)
+
+
+def _mail_later(
+    user_ids: list[int],
+    group_id: int,
+    text: str,
+    url: str,
+    details: str,
+    ref: list[int | str] | None,
+) -> None:
+    """Each e-mail queued, or the digest: as the members choose now (read afresh, not from
+    the objects the request happened to load)."""
+    chosen = User.objects.filter(pk__in=user_ids).exclude(email="")
+    each: list[int] = []
+    daily: list[int] = []
+    for pk, choice in chosen.values_list("pk", "email_choice"):
+        if choice == User.Email.EACH:
+            each.append(pk)
+        elif choice == User.Email.DAILY:
+            daily.append(pk)
     if each:
-        transaction.on_commit(
-            lambda: mail_notification.enqueue(each, group.pk, text, url, details, ref),
-            robust=True,
-        )
+        mail_notification.enqueue(each, group_id, text, url, details, ref)
     if daily:
-        transaction.on_commit(lambda: schedule_digests(daily), robust=True)
+        schedule_digests(daily)
 
 
 def schedule_digests(user_ids: list[int]) -> None:

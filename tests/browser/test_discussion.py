@@ -561,3 +561,31 @@ def test_a_session_that_ends_mid_comment_keeps_the_text(
             page.get_by_role("button", name="Comment", exact=True).click()
         expect(comment_saying(answer_by(page, BORIS), typed)).to_have_count(1)
     assert Comment.objects.filter(body=typed).count() == 1
+
+
+def test_a_member_chooses_the_daily_digest_and_its_link_lands_on_the_reply(
+    new_page, live_server, group, question, anna, boris, answers, settings, mailoutbox
+):
+    from studygroup.notifications.tasks import send_digest
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # queued
+    page = new_page()
+    log_in(page, live_server, "anna")
+    page.goto(f"{live_server.url}/accounts/profile/")
+    page.get_by_role("radio", name="A daily digest, in the morning").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your profile is saved.")).to_be_visible()
+    expect(page.get_by_role("radio", name="A daily digest, in the morning")).to_be_checked()
+
+    reply = comment_post(group, boris, answers["anna"], BORIS_COMMENT)
+    assert mailoutbox == [], "nothing until the morning"
+    anna.refresh_from_db()
+    assert anna.digest_due is not None
+    assert send_digest.call(anna.pk) == 1  # what the worker does at 07:00
+    [mail] = mailoutbox
+    assert mail.subject == "Your study groups: 1 new"
+    link = re.search(r"http\S+#comment-\d+", mail.body).group(0)
+    page.goto(link.replace(settings.SITE_URL, live_server.url))
+    boris_says = comment_saying(answer_by(page, ANNA), BORIS_COMMENT)
+    expect(boris_says).to_have_attribute("id", f"comment-{reply.pk}")
+    expect(boris_says).to_be_in_viewport()
