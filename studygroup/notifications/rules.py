@@ -11,9 +11,11 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from content.models import Question
 from studygroup.discussion import events as discussion_events
 from studygroup.discussion.models import Answer, Comment
 from studygroup.groups import events as group_events
@@ -26,7 +28,7 @@ from studygroup.groups.models import (
     question_label,
 )
 
-from .models import Notification
+from .models import Notification, Watch
 from .services import notify
 
 MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
@@ -193,34 +195,80 @@ def _tell_members(meeting: Meeting, by, text: str) -> None:
     )
 
 
-def answer_posted(sender, *, answer: Answer, membership: Membership, **_) -> None:
-    _tell_mentioned(
-        answer,
-        membership.group,
-        membership.user,
-        f"in an answer to “{_short(answer.question.body)}”",
+def watching(group: StudyGroup, question: Question) -> QuerySet[Membership]:
+    """The members who watch a question's discussion: those who chose to, and, unless they
+    chose not to, those who answered it and the group's facilitators. One query."""
+    choice = Watch.objects.filter(group=group, question=question, user=OuterRef("user_id"))
+    answered = Answer.objects.filter(
+        group=group, question=question, author=OuterRef("user_id"), deleted__isnull=True
     )
+    by_default = Q(role=Membership.Role.FACILITATOR) | Q(Exists(answered))
+    return (
+        Membership.objects.filter(group=group)
+        .annotate(choice=Subquery(choice.values("watching")[:1]))
+        .filter(Q(choice=True) | (Q(choice__isnull=True) & by_default))
+    )
+
+
+def is_watching(membership: Membership, question: Question) -> bool:
+    return watching(membership.group, question).filter(pk=membership.pk).exists()
+
+
+def _tell_watchers(
+    post: Answer | Comment, question: Question, group: StudyGroup, author, told: Iterable
+) -> None:
+    """Those watching the question hear of a new post, one line a question while unread."""
+    said = "answered" if isinstance(post, Answer) else "commented on"
+    short = _short(question.body)
+    told = set(told)
+    notify(
+        recipients=[
+            m.user for m in watching(group, question).select_related("user") if m.user not in told
+        ],
+        kind=Notification.Kind.WATCHED,
+        group=group,
+        text=f"{author.name} {said} “{short}”",
+        url=post.get_absolute_url(),
+        actor=author,
+        post=post,
+        topic=f"question:{group.pk}:{question.pk}",
+        phrase=f"posted on “{short}”",
+    )
+
+
+def answer_posted(sender, *, answer: Answer, membership: Membership, **_) -> None:
+    """Those @mentioned hear of the mention; those watching the question, of the answer."""
+    where = f"in an answer to “{_short(answer.question.body)}”"
+    group, author = membership.group, membership.user
+    _tell_mentioned(answer, group, author, where)
+    _tell_watchers(answer, answer.question, group, author, mentioned(group, answer.body))
 
 
 def comment_posted(sender, *, comment: Comment, membership: Membership, **_) -> None:
     """The author of what was replied to hears of the reply (if still in the group); those
-    @mentioned hear of the mention."""
+    @mentioned hear of the mention; the question's other watchers, of the comment."""
     group, author = membership.group, membership.user
     answer, parent = comment.answer, comment.parent
     question = _short(answer.question.body)
     replied_to = parent.author if parent else answer.author
     if replied_to and not Membership.objects.filter(group=group, user=replied_to).exists():
         replied_to = None  # they have left the group: nothing of it reaches them now
+    replied = parent or answer
+    phrase = f"replied to your {'comment' if parent else 'answer'} on “{question}”"
     notify(
         recipients=[replied_to],
         kind=Notification.Kind.REPLY,
         group=group,
-        text=f"{author.name} replied to your {'comment' if parent else 'answer'} on “{question}”",
+        text=f"{author.name} {phrase}",
+        topic=f"reply:{'comment' if parent else 'answer'}:{replied.pk}",
+        phrase=phrase,
         url=comment.get_absolute_url(),
         actor=author,
         post=comment,
     )
     _tell_mentioned(comment, group, author, f"in a comment on “{question}”", told=[replied_to])
+    told = {replied_to, *mentioned(group, comment.body)}
+    _tell_watchers(comment, answer.question, group, author, told)
 
 
 def post_edited(sender, *, post: Answer | Comment, user, body_before: str, **_) -> None:

@@ -8,12 +8,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from content.models import Question
 from studygroup.accounts.models import User
 from studygroup.discussion.models import Answer, Comment
-from studygroup.groups.models import StudyGroup
+from studygroup.groups.models import Membership, StudyGroup
 
 from .mail import next_digest
-from .models import Notification
+from .models import Notification, Watch
 from .tasks import later, mail_notification, send_digest
 
 
@@ -28,16 +29,40 @@ def notify(
     post: Answer | Comment | None = None,
     details: str = "",
     topic: str = "",
+    phrase: str = "",
 ) -> None:
     """In-app notifications, and e-mail after the commit to those who want it (a former
     member, ``None``, and the actor hear nothing). ``post`` (an answer or comment) lets the
-    e-mail quote it to those who may read it; ``details`` is said in the e-mail only."""
+    e-mail quote it to those who may read it; ``details`` is said in the e-mail only. With
+    a ``topic`` and the ``phrase`` (the text without the actor's name), a recipient's unread
+    line of that topic takes this one in instead of a new line."""
     users: dict[int, User] = {u.pk: u for u in recipients if u is not None and u != actor}
     if not users:
         return
+    fresh = dict(users)
+    if topic and phrase and actor is not None:
+        # Unread news of the same topic is one line, naming the latest and counting the rest;
+        # its link stays on the first, where reading starts.
+        now = timezone.now()
+        same = Notification.objects.unread().filter(topic=topic, recipient_id__in=list(users))
+        grouped = list(same.select_for_update())
+        for note in grouped:
+            note.add_actor(actor, now)
+            fresh.pop(note.recipient_id, None)
+        Notification.objects.bulk_update(grouped, ["actor_ids", "text", "created"])
+    actors = [actor.pk] if actor is not None else []
     Notification.objects.bulk_create(
-        Notification(recipient=user, kind=kind, group=group, text=text, url=url, topic=topic)
-        for user in users.values()
+        Notification(
+            recipient=user,
+            kind=kind,
+            group=group,
+            text=text,
+            url=url,
+            topic=topic,
+            phrase=phrase,
+            actor_ids=actors,
+        )
+        for user in fresh.values()
     )
     ref = None if post is None else ["answer" if isinstance(post, Answer) else "comment", post.pk]
     ids = list(users)
@@ -86,3 +111,13 @@ def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> 
     if ids is not None:
         unread = unread.filter(Q(pk__in=list(ids)))
     return unread.update(read=timezone.now())
+
+
+def watch_set(*, membership: Membership, question: Question, watching: bool) -> None:
+    """The member's own choice to watch a question's discussion, or not to."""
+    Watch.objects.update_or_create(
+        user_id=membership.user_id,
+        group_id=membership.group_id,
+        question=question,
+        defaults={"watching": watching},
+    )

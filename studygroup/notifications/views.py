@@ -7,10 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from studygroup.accounts.http import AuthenticatedHttpRequest
+from content.models import Question
+from studygroup.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
 from studygroup.core.http import form_lives_on, parse_id
+from studygroup.discussion.access import question_for_group
+from studygroup.groups.access import group_for_member
+from studygroup.groups.models import Membership, StudyGroup
 
-from . import services
+from . import rules, services
 from .models import Notification
 
 
@@ -34,3 +38,31 @@ def mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     services.notifications_mark_read(user=request.user, ids=[target.pk])
     return redirect(target.url)
+
+
+@login_required
+@form_lives_on(lambda slug, question_id: reverse("discussion:question", args=[slug, question_id]))
+def watch(request: AuthenticatedHtmxHttpRequest, slug: str, question_id: int) -> HttpResponse:
+    """Watch a question's discussion, or stop; htmx swaps the button in place."""
+    group, membership = group_for_member(request, slug)
+    question = question_for_group(group, question_id)
+    services.watch_set(
+        membership=membership, question=question, watching=request.POST.get("watching") == "yes"
+    )
+    if request.htmx:
+        return render(
+            request,
+            "notifications/watch.html",
+            watch_context(group, membership, question),
+        )
+    return redirect("discussion:question", slug, question.pk)
+
+
+def watch_context(
+    group: StudyGroup, membership: Membership, question: Question
+) -> dict[str, object]:
+    return {
+        "group": group,
+        "question": question,
+        "watching": rules.is_watching(membership, question),
+    }

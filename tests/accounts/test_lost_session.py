@@ -127,11 +127,12 @@ def test_a_wrong_password_in_place_says_so_in_place(group, membership, mia, ques
         "groups:mark",
         "groups:attendance",
         "notifications:read",
+        "notifications:watch",
         "accounts:calendar_reset",
     ],
 )
 def test_a_get_of_a_form_only_url_goes_to_the_page_with_the_form(
-    name, group, fay_membership, facilitator, membership, meeting
+    name, group, fay_membership, facilitator, membership, meeting, question
 ):
     kwargs = {
         "groups:invite_rotate": {"slug": group.slug},
@@ -142,6 +143,7 @@ def test_a_get_of_a_form_only_url_goes_to_the_page_with_the_form(
         "groups:meeting_delete": {"slug": group.slug, "meeting_id": meeting.pk},
         "groups:mark": {"slug": group.slug, "kind": "chapter", "item_id": 1},
         "groups:attendance": {"slug": group.slug, "meeting_id": meeting.pk},
+        "notifications:watch": {"slug": group.slug, "question_id": question.pk},
     }.get(name, {})
     client = Client()
     client.force_login(facilitator)

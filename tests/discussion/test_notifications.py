@@ -119,10 +119,11 @@ def test_a_reply_that_mentions_the_person_replied_to_notifies_once(
 
 
 @pytest.fixture
-def three(group, maxs, mia_membership, member):
-    """Three unread notifications for Max: replies from Mia, oldest first."""
+def three(group, maxs, membership, mia_membership, member):
+    """Three unread notifications for Max: Mia's replies to three of his comments (replies
+    to one post would be one line), oldest first."""
     for n in range(3):
-        comment(mia_membership, maxs, f"Reply {n}.")
+        comment(mia_membership, maxs, f"Reply {n}.", parent=comment(membership, maxs, f"C{n}."))
     return notified(member)[::-1]
 
 
@@ -135,7 +136,7 @@ def test_the_list_shows_them_newest_first(member, three):
     html = page(logged_in(member).get(NOTIFICATIONS))
     positions = [html.index(f'name="id" value="{n.pk}"') for n in three]
     assert positions == sorted(positions, reverse=True)
-    assert html.count("Mia Member replied to your answer") == 3
+    assert html.count("Mia Member replied to your comment") == 3
     assert "Tuesday Readers" in html
 
 
@@ -186,6 +187,51 @@ def test_the_list_runs_as_many_queries_for_3_as_for_100(
         html = page(client.get(NOTIFICATIONS))
     assert html.count('name="id"') == 30, "a page at a time"
     assert "Older" in html
+
+
+# Grouped -----------------------------------------------------------------------------------
+
+
+def test_replies_to_one_answer_are_one_line_naming_the_latest(
+    group, maxs, member, mia, mia_membership, facilitator
+):
+    from tests.support import make_user
+
+    leon = make_user("leon", "Leon Member")
+    Membership.objects.create(group=group, user=leon)
+    for person, body in [(mia, "First."), (leon, "Second."), (facilitator, "Third.")]:
+        logged_in(person).post(url("comment_create", group, maxs), {"body": body})
+    [note] = notified(member)
+    assert note.text.startswith("Fay Facilitator and 2 others replied to your answer on “")
+    first = maxs.comments.get(body="First.")
+    assert note.url == first.get_absolute_url(), "it opens where reading starts"
+    client = logged_in(member)
+    assert 'class="count">1<' in bell(client)
+    assert client.post(READ, {"id": note.pk})["Location"] == note.url
+    assert 'class="count"' not in bell(client), "marking the line read marks the three"
+
+    logged_in(mia).post(url("comment_create", group, maxs), {"body": "Fourth."})
+    newest = notified(member)[0]
+    assert newest.pk != note.pk and newest.text.startswith("Mia Member replied to your answer")
+
+
+def test_the_same_person_twice_is_named_once(group, maxs, member, mia, mia_membership):
+    for body in ("One.", "Two."):
+        logged_in(mia).post(url("comment_create", group, maxs), {"body": body})
+    [note] = notified(member)
+    assert note.text.startswith("Mia Member replied to your answer")
+
+
+def test_replies_to_different_posts_stay_apart(
+    group, maxs, membership, member, mia, mia_membership
+):
+    mine = comment(membership, maxs, "Max's comment.")
+    logged_in(mia).post(url("comment_create", group, maxs), {"body": "On the answer."})
+    logged_in(mia).post(
+        url("comment_create", group, maxs), {"body": "On the comment.", "parent": mine.pk}
+    )
+    texts = sorted(n.text.split(" on ")[0] for n in notified(member))
+    assert texts == ["Mia Member replied to your answer", "Mia Member replied to your comment"]
 
 
 # E-mail -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from content.models import Question, StudyText
 from studygroup.discussion import services as discussion
 from studygroup.discussion.models import Answer, Discussion
 from studygroup.groups.models import Attendance, Meeting, Membership, StudyGroup
+from studygroup.notifications.models import Watch
 from tests.support import CONFIRM, SHIPPED_SLUG, build_cast, logged_in, page
 
 pytestmark = pytest.mark.django_db
@@ -233,6 +234,15 @@ TABLE = [
         meeting_id,
         {"going": "yes"},
         effect=lambda c, u: Attendance.objects.filter(meeting=c.meeting, going=True).exists(),
+        took=(False, False, True, True),
+    ),
+    Row(
+        "notifications:watch",
+        "post",
+        (LOGIN, 404, 302, 302),
+        question_id,
+        {"watching": "yes"},
+        effect=lambda c, u: Watch.objects.filter(question=c.question, watching=True).exists(),
         took=(False, False, True, True),
     ),
     Row("discussion:progress", "get", (LOGIN, 404, 403, 200)),

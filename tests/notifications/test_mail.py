@@ -35,6 +35,10 @@ def on_commit(django_capture_on_commit_callbacks):
     return django_capture_on_commit_callbacks
 
 
+def to(outbox, user) -> list:
+    return [mail for mail in outbox if mail.to == [user.email]]
+
+
 def choose(user, choice: str) -> None:
     user.email_choice = choice
     user.save(update_fields=["email_choice"])
@@ -57,7 +61,7 @@ def test_a_mention_quotes_the_post_only_to_who_may_read_it(
     she has, it does."""
     with django_capture_on_commit_callbacks(execute=True):
         answer(membership, question, "I think @mia sees it differently: the Soviet was first.")
-    [mail] = mailoutbox
+    [mail] = to(mailoutbox, mia)
     assert mail.to == ["mia@example.org"] and "Max Member mentioned you" in mail.subject
     assert "Soviet" not in mail.body, "answer-first hides it from her"
 
@@ -66,7 +70,7 @@ def test_a_mention_quotes_the_post_only_to_who_may_read_it(
     maxs = question.answers.get(author=membership.user)
     with django_capture_on_commit_callbacks(execute=True):
         comment(membership, maxs, "Now you can read it, @mia: the Soviet.")
-    [mail] = mailoutbox
+    [mail] = to(mailoutbox, mia)
     assert "> Now you can read it, @mia: the Soviet." in mail.body
 
 
@@ -81,9 +85,9 @@ def test_a_post_hidden_before_the_worker_runs_is_not_quoted(
         logged_in(mia).post(url("comment_create", group, maxs), {"body": "Something rude."})
     reply = maxs.comments.get()
     discussion.post_hide(post=reply, by=facilitator, reason="Rude")
-    [job] = queued("mail_notification")
+    [job] = [j for j in queued("mail_notification") if member.pk in j.args_kwargs["args"][0]]
     mail_notification.call(*job.args_kwargs["args"])  # as the worker runs it, later
-    [mail] = mailoutbox
+    [mail] = to(mailoutbox, member)
     assert "Mia Member replied" in mail.subject and "rude" not in mail.body.lower()
 
 
@@ -111,14 +115,13 @@ def test_a_daily_member_gets_one_digest_in_the_morning(
     [digest] = queued("send_digest")  # one for the two, not one each
     member.refresh_from_db()
     assert digest.run_after == member.digest_due and digest.run_after > timezone.now()
-    assert not queued("mail_notification"), "no e-mail for each one"
+    assert not [j for j in queued("mail_notification") if member.pk in j.args_kwargs["args"][0]]
 
     assert send_digest.call(member.pk) == 1
     [mail] = mailoutbox
-    assert mail.to == ["max@example.org"] and mail.subject == "Your study groups: 2 new"
+    assert mail.to == ["max@example.org"] and mail.subject == "Your study groups: 1 new"
     assert "Tuesday Readers" in mail.body
-    assert "Mia Member replied to your answer" in mail.body
-    assert "Fay Facilitator replied to your answer" in mail.body
+    assert "Fay Facilitator and 1 other replied to your answer" in mail.body, "as in the app"
     assert "First reply" not in mail.body, "a list of what happened, to open in the app"
 
     assert send_digest.call(member.pk) == 0, "the same news is not sent twice"
