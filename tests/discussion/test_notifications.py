@@ -34,7 +34,13 @@ def bell(client) -> str:
 
 
 @pytest.fixture
-def maxs(membership, question):
+def maxs(group, facilitator, membership, question):
+    """Max's answer. Fay, the facilitator, has stopped watching the question (watchers hear
+    of every post: tests/notifications/test_watching.py), so replies tell only whom they
+    reply to here."""
+    from studygroup.notifications.models import Watch
+
+    Watch.objects.create(user=facilitator, group=group, question=question, watching=False)
     return answer(membership, question, "Max's answer.")
 
 
