@@ -156,3 +156,29 @@ class Comment(Post):
         if parent.path.count(".") + 1 >= PATH_DEPTH:
             prefix = parent.path.rsplit(".", 1)[0]
         return f"{prefix}.{path_segment(pk)}"
+
+
+class Visit(models.Model):
+    """A member's last look at a question's page in a group, for "new since your last visit".
+
+    ``seen_at`` is the latest load of the page; ``previous_seen_at`` the one before it, kept
+    so that what this visit shows as new (posts after ``previous_seen_at``) stays the same
+    for everything loaded later on the same visit: more answers, more comments, an answer's
+    whole thread. Written by ``services.visit_record``, read by ``rules``.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    previous_seen_at = models.DateTimeField(null=True, blank=True)  # None: the first visit
+
+    class Meta:
+        constraints = [
+            # The page's one write (an upsert) finds its row by this index, and the group
+            # page reads a member's visits of its questions by it.
+            models.UniqueConstraint(fields=["user", "group", "question"], name="visit_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw {self.question_id} in {self.group_id} at {self.seen_at}"

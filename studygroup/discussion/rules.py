@@ -1,20 +1,24 @@
-"""Who may see and do what in a question's discussion: answer-first, locking, hiding.
+"""Who may see and do what in a question's discussion: answer-first, locking, hiding, and
+what is new to a member since their last visit.
 
 Every view, fragment, feed, e-mail and export that shows a post asks here; nothing else
 decides it. ``standing`` is one member's position in one question's discussion, worked out
-once a request; ``shown`` is what a viewer sees of one post.
+once a request; ``shown`` is what a viewer sees of one post; ``is_new`` whether it is news
+to them, and ``new_counts`` how many such posts each question holds for them.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 
-from django.db.models import Q
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from content.models import Question
 from studygroup.core.errors import Refused
 from studygroup.groups.models import Membership, StudyGroup
 
-from .models import Answer, Comment, Discussion
+from .models import Answer, Comment, Discussion, Visit
 
 
 class DiscussionError(Refused):
@@ -73,7 +77,29 @@ class Standing:
     @property
     def sees_others(self) -> bool:
         """Whether the member may read the others' answers (and their threads)."""
+        # As ``sees_others`` says, but "answered?" (a query) only asked when it matters.
         return not self.answer_first or self.answered
+
+    @cached_property
+    def new_since(self) -> datetime | None:
+        """When what is new to the member on this visit of the question begins: the visit
+        before it (``Visit.previous_seen_at``; None on the first, when nothing is new). The
+        question page learns it from the visit it records (``knows_new_since``); what it
+        loads later on the same visit (more answers, more comments, a whole thread) reads
+        it here, one query."""
+        return (
+            Visit.objects.filter(
+                user_id=self.membership.user_id,
+                group_id=self.group.pk,
+                question_id=self.question.pk,
+            )
+            .values_list("previous_seen_at", flat=True)
+            .first()
+        )
+
+    def knows_new_since(self, since: datetime | None) -> None:
+        """Tell it the time ``services.visit_record`` gave back, saving ``new_since``'s query."""
+        self.__dict__["new_since"] = since
 
     def may_see(self, answer: Answer) -> bool:
         return answer.author_id == self.membership.user_id or self.sees_others
@@ -92,6 +118,13 @@ class Standing:
         self.check_may_post()
         if not self.sees_others:
             raise DiscussionError("Post your own answer first; then you can join the discussion.")
+
+
+def sees_others(
+    group: StudyGroup, membership: Membership, discussion: Discussion | None, *, answered: bool
+) -> bool:
+    """``Standing.sees_others`` from its parts, for pages that weigh many questions at once."""
+    return not answer_first_applies(group, membership, discussion) or answered
 
 
 def standing(membership: Membership, question: Question) -> Standing:
@@ -159,3 +192,93 @@ def text_for(membership: Membership, post: Answer | Comment) -> str | None:
         viewer=membership,
     )
     return post.body if seen.text and not seen.notice else None
+
+
+# ---------------------------------------------------------------- what is new to a member
+
+
+def is_new(
+    *,
+    created: datetime,
+    author_id: int | None,
+    deleted: bool,
+    hidden: bool,
+    viewer: Membership,
+    since: datetime | None,
+) -> bool:
+    """Whether a post is news to the viewer: written after ``since`` (``Standing.new_since``)
+    by someone else, and still there to read. Never on a first visit (``since`` None), never
+    the viewer's own, never a deleted or hidden one (hidden even for the facilitators: one
+    of them has dealt with it already)."""
+    return (
+        since is not None
+        and created > since
+        and author_id != viewer.user_id
+        and not deleted
+        and not hidden
+    )
+
+
+def _news(viewer: Membership, since) -> Q:
+    """The SQL face of ``is_new`` (``since`` a time or an expression)."""
+    return Q(created__gt=since, deleted__isnull=True, hidden__isnull=True) & ~Q(
+        author_id=viewer.user_id
+    )
+
+
+def _count(rows: QuerySet) -> Subquery:
+    """A correlated COUNT(*) of ``rows`` (0 when none), as a column of the outer query."""
+    counted = rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
+
+
+def new_counts(membership: Membership, question_ids: Iterable[int]) -> dict[int, int]:
+    """How many posts are new to the member on each of these questions since they last
+    opened its page (a question they never opened has none, as its page would show none):
+    the posts ``is_new`` would mark on it, and of others' answers and their threads only
+    those the member may read (``Standing.may_see``: their own always, the others' when
+    ``sees_others``, answer-first weighed for each question). Questions with nothing new are
+    left out.
+
+    One query, however many questions: each visit row with its counts and what answer-first
+    needs (the question's settings, "has this member answered?") as subqueries.
+    """
+    group, user_id = membership.group, membership.user_id
+    at = dict(group_id=group.pk, question_id=OuterRef("question_id"))
+    news = _news(membership, OuterRef("seen_at"))
+    comments = Comment.objects.filter(
+        news, answer__group_id=group.pk, answer__question_id=OuterRef("question_id")
+    )
+    settings = Discussion.objects.filter(**at)
+    rows = (
+        Visit.objects.filter(user_id=user_id, group_id=group.pk, question_id__in=question_ids)
+        .annotate(
+            others_answers=_count(Answer.objects.filter(news, **at)),
+            on_others=_count(comments.exclude(answer__author_id=user_id)),
+            on_mine=_count(comments.filter(answer__author_id=user_id)),
+            locked=Subquery(settings.values("locked")[:1]),
+            answer_first=Subquery(settings.values("answer_first")[:1]),
+            answered=Exists(Answer.objects.filter(author_id=user_id, deleted__isnull=True, **at)),
+        )
+        .values_list(
+            "question_id",
+            "others_answers",
+            "on_others",
+            "on_mine",
+            "locked",
+            "answer_first",
+            "answered",
+        )
+    )
+    counts = {}
+    for question_id, others_answers, on_others, on_mine, locked, first, answered in rows:
+        # The question's settings as its row says (no row: as the group's, unlocked).
+        discussion = Discussion(
+            group=group, question_id=question_id, locked=bool(locked), answer_first=first
+        )
+        count = on_mine
+        if sees_others(group, membership, discussion, answered=answered):
+            count += others_answers + on_others
+        if count:
+            counts[question_id] = count
+    return counts

@@ -8,9 +8,10 @@ import enum
 import unicodedata
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Final, Literal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, Count, F, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -30,6 +31,7 @@ from .models import (
     Answer,
     Comment,
     Discussion,
+    Visit,
 )
 from .rules import DiscussionError, forget_standing, standing
 
@@ -352,3 +354,29 @@ def comments_repath(*, answer_ids: Iterable[int]) -> None:
             mine[COMMENTS_FIRST - 1] if len(mine) >= COMMENTS_FIRST else FIRST_SCREEN_OPEN
         )
     Answer.objects.bulk_update(answers, ["comment_count", "first_screen_path"], batch_size=2000)
+
+
+# One statement for the question page's one write: the row's old ``seen_at`` moves to
+# ``previous_seen_at`` and comes back (RETURNING) in the same upsert. update_or_create would
+# read, lock and write: three to five queries, with its savepoints, on the busiest page.
+# PostgreSQL and SQLite (3.35+) both speak this; ON CONFLICT names the visit_once index.
+_VISIT_UPSERT = """
+    INSERT INTO {table} AS visit (user_id, group_id, question_id, seen_at, previous_seen_at)
+    VALUES (%s, %s, %s, %s, NULL)
+    ON CONFLICT (user_id, group_id, question_id)
+    DO UPDATE SET previous_seen_at = visit.seen_at, seen_at = excluded.seen_at
+    RETURNING id, previous_seen_at
+"""
+
+
+def visit_record(*, membership: Membership, question: Question) -> datetime | None:
+    """The member opens the question's page: their visit is now, and the one before comes
+    back, the time after which posts are new to them on this visit (None: the first visit,
+    when nothing is new). Only the page itself records a visit, never its fragments."""
+    seen_at = Visit._meta.get_field("seen_at").get_db_prep_save(timezone.now(), connection)
+    sql = _VISIT_UPSERT.format(table=connection.ops.quote_name(Visit._meta.db_table))
+    # Through raw(), so the returned time is read as the ORM reads it (SQLite keeps text).
+    (visit,) = Visit.objects.raw(
+        sql, [membership.user_id, membership.group_id, question.pk, seen_at]
+    )
+    return visit.previous_seen_at

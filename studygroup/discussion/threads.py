@@ -12,6 +12,7 @@ see what is ``rules``' to say; this module asks it.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from html import unescape
 
 from django.db.models import Case, IntegerField, Q, Value, When
@@ -27,7 +28,7 @@ from studygroup.core.times import Moment
 from studygroup.groups.models import Membership, StudyGroup
 
 from .models import INDENT_LEVELS, Answer, Comment
-from .rules import Standing, readable, shown, standing
+from .rules import Standing, is_new, readable, shown, standing
 
 ANSWERS_PAGE = 10  # answers on a screen; "More answers" brings the next ones
 COMMENTS_MORE = 50  # comments a "more" request brings
@@ -52,6 +53,7 @@ class CommentCard(Card):
     notice: str  # why the text is not shown, or that it is hidden
     deleted: bool
     hidden: bool
+    new: bool  # written since the viewer's last visit (rules.is_new)
     reply_url: str  # "" when replies are closed
     edit_url: str  # "" unless the viewer wrote it and may still change it
     delete_url: str
@@ -70,6 +72,7 @@ class AnswerCard(Card):
     notice: str
     deleted: bool
     hidden: bool
+    new: bool
     url: str  # the answer with its whole thread
     comments_url: str  # where comments on it are posted ("" when closed)
     edit_url: str
@@ -87,6 +90,7 @@ class LatestCard(Card):
     when: Moment
     excerpt: str
     url: str
+    new: bool
 
 
 @dataclass
@@ -145,7 +149,24 @@ class Cards:
         self.facilitator = self.viewer.is_facilitator
         self.open = not standing.locked
         self.now = timezone.now()
+        self.since = standing.new_since  # what is new starts here (None: nothing is)
         self.names = Escaped()  # authors' names, escaped once a page
+
+    def is_new(
+        self,
+        created: datetime,
+        author_id: int | None,
+        deleted: datetime | None,
+        hidden: datetime | None,
+    ) -> bool:
+        return is_new(
+            created=created,
+            author_id=author_id,
+            deleted=deleted is not None,
+            hidden=hidden is not None,
+            viewer=self.viewer,
+            since=self.since,
+        )
 
     def _url(self, name: str, pk: int) -> SafeString:
         # A slug and a number: nothing in it to escape (see CommentCard).
@@ -183,6 +204,7 @@ class Cards:
             notice=see.notice,
             deleted=not live,
             hidden=hidden is not None,
+            new=self.is_new(created, author_id, deleted, hidden),
             reply_url=SafeString(f"{comments_url}?parent={pk}") if comments_url and live else "",
             edit_url=self._url("comment_edit", pk) if mine else "",
             delete_url=self._url("comment_delete", pk) if mine else "",
@@ -216,6 +238,7 @@ class Cards:
             notice=see.notice,
             deleted=not live,
             hidden=answer.is_hidden,
+            new=self.is_new(answer.created, answer.author_id, answer.deleted, answer.hidden),
             url=self._url("answer", pk),
             comments_url=comments_url,
             edit_url=self._url("answer_edit", pk) if mine else "",
@@ -371,6 +394,7 @@ def latest(here: Standing, cards: Cards) -> list[LatestCard]:
             "author__display_name",
             "author__username",
             "author_id",
+            "hidden",
         )[:LATEST]
     )
     found = [
@@ -379,7 +403,8 @@ def latest(here: Standing, cards: Cards) -> list[LatestCard]:
             when=Moment.of(created, cards.now),
             excerpt=unescape(strip_tags(body_html)),
             url=f"{cards._url('answer', answer_id)}#comment-{pk}",
+            new=cards.is_new(created, author_id, None, hidden),  # readable: none deleted
         )
-        for pk, answer_id, created, body_html, display, username, author_id in rows
+        for pk, answer_id, created, body_html, display, username, author_id, hidden in rows
     ]
     return found if len(found) > 1 else []

@@ -4,6 +4,9 @@ from .views import meetings, questions
 
 app_name = "discussion"
 urlpatterns = [
+    # The group's page, with what is new in its discussion. Its address is the groups app's
+    # (studygroup.urls includes that app first, so groups/new/ is still its own).
+    path("groups/<slug:slug>/", meetings.group_page, name="group"),
     path("groups/<slug:slug>/meetings/<int:meeting_id>/", meetings.meeting, name="meeting"),
     path("groups/<slug:slug>/progress/", meetings.group_progress, name="progress"),
     path("groups/<slug:slug>/questions/<int:question_id>/", questions.question, name="question"),

@@ -56,7 +56,7 @@ class StudyGroup(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("groups:group", args=[self.slug])
+        return reverse("discussion:group", args=[self.slug])  # the page is discussion's
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -8,7 +8,8 @@ urlpatterns = [
     path("groups/new/", views.group_create, name="create"),
     path("join/<str:code>/", views.join, name="join"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
-    path("groups/<slug:slug>/", views.group_detail, name="group"),
+    # The group's own page is discussion:group (studygroup/discussion/views/meetings.py): it
+    # shows what is new in the discussion, which this layer cannot ask.
     path("groups/<slug:slug>/edit/", views.group_edit, name="edit"),
     path("groups/<slug:slug>/invite/", views.invite, name="invite"),
     path("groups/<slug:slug>/invite/rotate/", views.invite_rotate, name="invite_rotate"),

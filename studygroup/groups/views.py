@@ -109,39 +109,6 @@ def group_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_safe
-def group_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    group, membership = group_for_member(request, slug)
-    meetings = list(group.meetings.scheduled().with_assignments().order_by("starts_at"))
-    now = timezone.now()
-    upcoming = [m for m in meetings if m.ends_at >= now]
-    for meeting in meetings:
-        meeting.group = group
-    marked_chapters, marked_readings = ReadingMark.objects.filter(membership=membership).done()
-    members = Membership.objects.filter(group=group).by_name()
-    pending_count = (
-        group.join_requests.filter(state=JoinRequest.State.PENDING).count()
-        if membership.is_facilitator
-        else 0
-    )
-    return render(
-        request,
-        "groups/group.html",
-        {
-            "group": group,
-            "membership": membership,
-            "next_meeting": upcoming[0] if upcoming else None,
-            "upcoming": upcoming[1:],
-            "past": [m for m in reversed(meetings) if m.ends_at < now],
-            "members": members,
-            "marked_chapters": marked_chapters,
-            "marked_readings": marked_readings,
-            "pending_count": pending_count,
-        },
-    )
-
-
-@login_required
 def group_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
     # A copy: validating the form writes into its instance, and the service compares.
@@ -465,7 +432,7 @@ def attendance(request: AuthenticatedHtmxHttpRequest, slug: str, meeting_id: int
 
 
 @login_required
-@form_lives_on(lambda slug, kind, item_id: reverse("groups:group", args=[slug]))
+@form_lives_on(lambda slug, kind, item_id: reverse("discussion:group", args=[slug]))
 def mark(request: AuthenticatedHtmxHttpRequest, slug: str, kind: str, item_id: int) -> HttpResponse:
     """Tick or untick a chapter or reading as done; htmx swaps the button in place."""
     group, membership = group_for_member(request, slug)

@@ -146,6 +146,8 @@ def test_queries_stay_the_same_with_5_comments_or_500(
     client.get(url)  # the first request may touch the session; count the second
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
+    # 12, one of them the visit ("new since your last visit": one upsert that also gives
+    # back the visit before, services.visit_record); 11 before it was recorded.
     assert len(small) <= 12, f"the question page runs {len(small)} queries"
 
     total = _grow(group, question, comments=500)

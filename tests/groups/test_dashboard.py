@@ -177,6 +177,9 @@ def test_group_page_shows_next_meeting_schedule_and_members(
 def test_group_page_queries_do_not_grow(
     group, facilitator, membership, meeting, join_request, django_assert_num_queries
 ):
+    """One query more since the page counts what is new on each question (a discussion
+    view now, studygroup/discussion/views/meetings.py); test_new_on_group_page.py holds that
+    one flat however many visits and posts there are."""
     client = logged_in(facilitator)
     url = group.get_absolute_url()
     small = count_queries(client, url)
@@ -223,6 +226,8 @@ def test_demo_data_in_debug(settings, shipped_text, client):
     assert client.login(username="demo-member", password="study-together")
     html = page(client.get(DASHBOARD))
     assert "Demo study group" in html and "Up next:" in html
+    # Karl last looked before the rest of the thread: three posts are new to him.
+    assert '3 new<span class="visually-hidden">' in page(client.get(group.get_absolute_url()))
 
     call_command("demo_data", stdout=StringIO())  # a second run adds nothing
     assert users.count() == 4 and StudyGroup.objects.count() == 1

@@ -143,7 +143,7 @@ TABLE = [
         {"action": "login"},
     ),
     Row("groups:calendar", "get", (404, 200, 200, 200), own_token),
-    Row("groups:group", "get", (LOGIN, 404, 200, 200)),
+    Row("discussion:group", "get", (LOGIN, 404, 200, 200)),
     Row("groups:edit", "get", (LOGIN, 404, 403, 200)),
     Row("groups:edit", "post", (LOGIN, 404, 403, 200)),  # empty: form errors
     Row("groups:invite", "get", (LOGIN, 404, 403, 200)),
@@ -404,7 +404,7 @@ def test_a_get_of_a_write_goes_to_its_form_and_writes_nothing(cast, name):
     ("name", "args"),
     [
         ("groups:dashboard", nothing),
-        ("groups:group", lambda c, u: [c.group.slug]),
+        ("discussion:group", lambda c, u: [c.group.slug]),
         ("discussion:meeting", meeting_id),
         ("discussion:progress", lambda c, u: [c.group.slug]),
         ("groups:calendar", own_token),

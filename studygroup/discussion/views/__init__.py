@@ -1,3 +1,3 @@
 """The discussion's pages: questions and their threads (``questions``), and the pages that
-show a meeting or the group's progress with who has answered (``meetings``), which live
-here because they read the discussion as well as the group."""
+show the group, a meeting or the group's progress with what is new or who has answered
+(``meetings``), which live here because they read the discussion as well as the group."""

@@ -71,11 +71,14 @@ def question(request: AuthenticatedHtmxHttpRequest, slug: str, question_id: int)
         pk=question_id,
     )
     after = request.GET.get("after")
-    if after is not None:
+    if after is not None:  # more answers: the same visit, what is new as the page said
         context = _page_context(group, membership, q, after_answer=parse_id(after))
         if request.htmx:
             return render(request, "discussion/question.html#answers_page", context)
         return render(request, "discussion/question_page.html", context)
+    if request.method == "GET":  # the page itself is a visit (its fragments are not)
+        since = services.visit_record(membership=membership, question=q)
+        standing(membership, q).knows_new_since(since)
     context = _page_context(group, membership, q)
     # An answer sent after the session ended comes back here, after log-in, filled in.
     kept = take_draft(request, reverse("discussion:answer_create", args=[group.slug, q.pk]))

@@ -81,7 +81,9 @@ class Command(BaseCommand):
 def discussion_under_way(group: StudyGroup, users: list, question: Question) -> None:
     """The first question, argued out: four answers, a thread four replies deep, an edited
     comment, a deleted one, one hidden by the facilitator with a reason; the services send
-    the notifications (Karl has replies waiting)."""
+    the notifications (Karl has replies waiting). Karl last opened the question's page after
+    his reply, so what came since is new to him (three posts: the deleted and the hidden one
+    are not news)."""
     rosa, karl, clara, leon = (Membership.objects.get(group=group, user=u) for u in users)
     post = discussion.answer_post
     karls = post(
@@ -115,6 +117,7 @@ def discussion_under_way(group: StudyGroup, users: list, question: Question) -> 
         parent=first,
         body="Not certain, but once the unions were disarmed there was little left.",
     )
+    discussion.visit_record(membership=karl, question=question)
     third = reply(
         membership=leon,
         answer=karls,
