@@ -8,13 +8,15 @@ services, the same functions the views call, so every journey starts from a know
 
 import re
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from content.models import Question
 from studygroup.discussion import services as discussion
-from studygroup.discussion.models import Answer, Comment
+from studygroup.discussion.models import COMMENTS_FIRST, Answer, Comment
 from studygroup.groups import services
 from studygroup.groups.models import Membership
 from studygroup.notifications.models import Notification
@@ -595,3 +597,79 @@ def test_a_member_chooses_the_daily_digest_and_its_link_lands_on_the_reply(
     boris_says = comment_saying(answer_by(page, ANNA), BORIS_COMMENT)
     expect(boris_says).to_have_attribute("id", f"comment-{reply.pk}")
     expect(boris_says).to_be_in_viewport()
+
+
+# Issue 13: a notification behind "Show more comments", and what is new since the last visit.
+
+
+def test_a_notification_leads_to_a_comment_the_question_page_keeps_behind_show_more(
+    new_page, live_server, group, question, anna, boris, clara, answers
+):
+    answer_post(group, clara, question, "Bread, peace and land won the cities.")
+    for n in range(COMMENTS_FIRST):  # the first screen of comments under Anna's answer
+        comment_post(group, clara, answers["anna"], f"Clara's point number {n + 1}.")
+    annas = comment_post(group, anna, answers["anna"], "And the Kronstadt sailors?")
+    reply = comment_post(group, boris, answers["anna"], BORIS_COMMENT, parent=annas)
+
+    page = new_page()
+    log_in(page, live_server, "anna")
+    open_question(page, live_server, group, question)
+    thread = answer_by(page, ANNA)
+    expect(comments_on(thread)).to_have_count(COMMENTS_FIRST + 1)  # and the "more" line
+    expect(thread.get_by_role("link", name="Show 2 more comments")).to_be_visible()
+    expect(page.locator(f"#comment-{reply.pk}")).to_have_count(0)
+
+    page.get_by_role("navigation", name="Site").get_by_role(
+        "link", name=re.compile(r"^Notifications")
+    ).click()
+    page.get_by_role("button", name=f"{BORIS} replied to your comment").click()
+    expect(page).to_have_url(f"{live_server.url}{reply.get_absolute_url()}")
+    boris_says = comment_saying(answer_by(page, ANNA), BORIS_COMMENT)
+    expect(boris_says).to_have_attribute("id", f"comment-{reply.pk}")
+    expect(boris_says).to_have_class(re.compile(r"\bindent-1\b"))  # under Anna's comment
+    expect(boris_says).to_be_visible()
+    expect(boris_says).to_be_in_viewport()
+
+
+def new_badge(scope):
+    """The "New" a post carries when posted since the viewer's last visit of the page."""
+    return scope.get_by_text("New since your last visit", exact=True)
+
+
+def test_new_since_the_last_visit_is_counted_on_the_group_page_and_marked_once(
+    new_page, live_server, group, question, anna, boris, answers
+):
+    starts = timezone.now() + timedelta(days=7)
+    services.meeting_save(
+        group=group, starts_at=starts, ends_at=starts + timedelta(hours=1), questions=[question]
+    )
+    page = new_page()
+    log_in(page, live_server, "anna")
+    open_question(page, live_server, group, question)
+    expect(new_badge(page)).to_have_count(0)  # a first visit: nothing is new
+
+    # While she is away Boris comments on her answer, and she answers him (from her phone).
+    boris_says = comment_post(group, boris, answers["anna"], BORIS_COMMENT)
+    comment_post(group, anna, answers["anna"], ANNAS_REPLY, parent=boris_says)
+
+    page.get_by_role("link", name=group.name).first.click()
+    expect(page.get_by_role("heading", level=1, name=group.name)).to_be_visible()
+    line = (
+        page.get_by_role("region", name="Up next")
+        .get_by_role("listitem")
+        .filter(has=page.get_by_role("link", name=question.body))
+    )
+    expect(line).to_contain_text("1 new")  # his comment; her own reply is not news to her
+    line.get_by_role("link", name=question.body).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(question.body)
+    annas = answer_by(page, ANNA)
+    expect(new_badge(comment_saying(annas, BORIS_COMMENT))).to_be_visible()
+    expect(new_badge(comment_saying(annas, ANNAS_REPLY))).to_have_count(0)
+    expect(new_badge(annas.locator(".post-meta").first)).to_have_count(0)
+    expect(new_badge(annas.locator("ol.thread"))).to_have_count(1)
+    expect(new_badge(answer_by(page, BORIS))).to_have_count(0)  # posted before her visit
+
+    page.reload()
+    expect(comment_saying(answer_by(page, ANNA), BORIS_COMMENT)).to_be_visible()
+    expect(new_badge(page)).to_have_count(0)

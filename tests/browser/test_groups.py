@@ -415,3 +415,98 @@ def test_cancelling_a_meeting_asks_first(new_page, live_server, meeting, javascr
         page.get_by_role("button", name="Cancel the meeting").click()
     expect(page.get_by_role("status")).to_have_text("The meeting is cancelled.")
     assert not Meeting.objects.scheduled().filter(pk=meeting.pk).exists()
+
+
+# Issue 13: a cancelled meeting as the members hear of it, and who is coming. ----------------
+
+
+def calendar_address(page) -> str:
+    """As a member: the private calendar address the profile page offers."""
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="Mo Member").click()
+    expect(page.get_by_role("heading", level=1, name="Your profile")).to_be_visible()
+    return page.locator("#calendar-url").input_value()
+
+
+def calendar_event(page, address: str, meeting):
+    """The meeting's event in the feed at ``address``, as a subscribed calendar reads it."""
+    response = page.request.get(address)
+    assert response.ok
+    events = Calendar.from_ical(response.body()).walk("VEVENT")
+    return next(e for e in events if str(e["uid"]) == f"meeting-{meeting.pk}@studygroup")
+
+
+def test_members_hear_of_a_cancelled_meeting_and_their_calendars_drop_it(
+    page, new_page, live_server, member, meeting
+):
+    mo = new_page()
+    log_in(mo, live_server, "mo")
+    address = calendar_address(mo)
+    before = calendar_event(mo, address, meeting)
+    assert "status" not in before
+
+    log_in(page, live_server, "fran")
+    page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel this meeting").click()
+    expect(page.get_by_role("status")).to_have_text("The meeting is cancelled.")
+
+    new_page.allow(r"\b410\b")  # the cancelled meeting's page says Gone, as the browser logs
+    bell = mo.get_by_role("navigation", name="Site").get_by_role(
+        "link", name=re.compile(r"^Notifications")
+    )
+    mo.reload()
+    expect(bell).to_have_accessible_name("Notifications 2 unread")  # planned, then off
+    bell.click()
+    told = f"Meeting on {meeting.local_start:%a %d %b, %H:%M} cancelled"
+    mo.get_by_role("button", name=told).click()
+    expect(mo).to_have_url(f"{live_server.url}{meeting.get_absolute_url()}")
+    expect(mo.get_by_role("heading", level=1)).to_have_text(
+        f"The meeting on {long_date(meeting.local_start)} {meeting.local_start.year}, 18:30 "
+        "was cancelled"
+    )
+    expect(mo.get_by_role("link", name="See what is planned next")).to_be_visible()
+
+    after = calendar_event(mo, address, meeting)
+    assert str(after["status"]) == "CANCELLED"
+    assert int(after["sequence"]) > int(before["sequence"])
+    assert str(after["summary"]).startswith("Cancelled: ")
+
+
+def attendance_button(page, name: str):
+    """One of the meeting page's "Are you coming?" choices: "Going", "Can't make it"."""
+    choices = page.get_by_role("group", name="Are you coming?")
+    return choices.get_by_role("button", name=name, exact=True)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
+def test_member_says_going_then_cant_make_it_and_the_facilitator_counts(
+    page, new_page, live_server, django_user_model, group, member, meeting, meeting_day, javascript
+):
+    olga = Membership.objects.create(group=group, user=user(django_user_model, "olga", "Olga"))
+    services.attendance_set(membership=olga, meeting=meeting, going=True)
+
+    mo = new_page(java_script_enabled=javascript)
+    log_in(mo, live_server, "mo")
+    mo.get_by_role("link", name=f"{long_date(meeting_day)}, 18:30").click()  # "Up next"
+    expect(mo).to_have_url(f"{live_server.url}{meeting.get_absolute_url()}")
+    going, not_going = attendance_button(mo, "Going"), attendance_button(mo, "Can't make it")
+    expect(going).to_have_attribute("aria-pressed", "false")
+    expect(not_going).to_have_attribute("aria-pressed", "false")
+    if javascript:
+        mo.evaluate("window.stillThisPage = true")
+    for choice, other in [(going, not_going), (not_going, going)]:
+        if javascript:
+            choice.click()
+        else:
+            with mo.expect_navigation():
+                choice.click()
+        expect(choice).to_have_attribute("aria-pressed", "true")
+        expect(other).to_have_attribute("aria-pressed", "false")
+    if javascript:
+        assert mo.evaluate("window.stillThisPage") is True  # swapped in place, no page load
+    expect(mo).to_have_url(f"{live_server.url}{meeting.get_absolute_url()}")
+    expect(mo.get_by_text("1 going")).to_have_count(0)  # the count is the facilitators'
+
+    log_in(page, live_server, "fran")
+    page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
+    expect(page.locator("form.attendance")).to_contain_text("1 going, 1 can't make it")
