@@ -18,6 +18,7 @@ from django.utils import timezone
 from content.models import Question
 from studygroup.discussion import events as discussion_events
 from studygroup.discussion.models import Answer, Comment
+from studygroup.discussion.rules import standing
 from studygroup.groups import events as group_events
 from studygroup.groups.models import (
     Attendance,
@@ -211,7 +212,17 @@ def watching(group: StudyGroup, question: Question) -> QuerySet[Membership]:
 
 
 def is_watching(membership: Membership, question: Question) -> bool:
-    return watching(membership.group, question).filter(pk=membership.pk).exists()
+    """``watching`` for one member (the question page's button): their own choice if they
+    made one, else the same default, from the standing the page has already worked out."""
+    choice = (
+        Watch.objects.filter(user_id=membership.user_id, group_id=membership.group_id)
+        .filter(question=question)
+        .values_list("watching", flat=True)
+        .first()
+    )
+    if choice is not None:
+        return choice
+    return membership.is_facilitator or standing(membership, question).answered
 
 
 def _tell_watchers(

@@ -4,6 +4,8 @@ default, one line a question while unread; anyone can start or stop, from the qu
 import pytest
 from django.urls import reverse
 
+from studygroup.discussion.rules import forget_standing
+from studygroup.notifications import rules, services
 from studygroup.notifications.models import Notification, Watch
 from tests.support import answer, comment, logged_in, page, question_url
 
@@ -75,3 +77,22 @@ def test_an_outsider_cannot_watch(group, question, outsider):
     response = watch(logged_in(outsider), group, question, True)
     assert response.status_code == 404
     assert not Watch.objects.exists()
+
+
+def test_the_button_says_what_the_rule_says_in_every_case(
+    group, question, membership, mia_membership, fay_membership
+):
+    """``is_watching`` (one member, the page's button) and ``watching`` (everyone, who is
+    told) agree: facilitator, answerer, neither; with no choice, and with either choice."""
+    answer(membership, question, "Max's answer.")
+    people = [fay_membership, membership, mia_membership]
+    for choice in (None, True, False):
+        if choice is not None:
+            for person in people:
+                services.watch_set(membership=person, question=question, watching=choice)
+        told = set(rules.watching(group, question).values_list("pk", flat=True))
+        for person in people:
+            forget_standing(person, question)
+            expected = person.pk in told
+            assert rules.is_watching(person, question) is expected, (person, choice)
+        assert len(told) == {None: 2, True: 3, False: 0}[choice]
