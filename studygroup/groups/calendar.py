@@ -48,7 +48,10 @@ def feed_for(user, base_url: str) -> bytes:
         url = urljoin(base_url, meeting.get_absolute_url())
         event = Event()
         event.add("uid", f"meeting-{meeting.pk}@studygroup")
-        event.add("dtstamp", meeting.created)
+        # No METHOD in the feed, so DTSTAMP is when the event last changed (RFC 5545 3.8.7.2):
+        # with SEQUENCE, what tells a subscribed calendar its copy is stale.
+        event.add("dtstamp", meeting.revised)
+        event.add("last-modified", meeting.revised)
         event.add("sequence", meeting.sequence)  # a moved or cancelled meeting replaces
         if meeting.cancelled_at is not None:
             event.add("status", "CANCELLED")

@@ -75,6 +75,17 @@ class StudyGroup(models.Model):
             Q(text_id=self.text_id) | Q(group_question__group=self)
         ).order_by(*QUESTION_ORDER)
 
+    def reads(self) -> models.QuerySet[Chapter]:
+        """The chapters the group reads: those its scheduled meetings assign, by number.
+
+        The one definition of the group's reading order (previous / next in its reading
+        view); a chapter two meetings assign comes once.
+        """
+        assigned = Meeting.chapters.through.objects.filter(
+            meeting__group=self, meeting__cancelled_at__isnull=True
+        )
+        return Chapter.objects.filter(pk__in=assigned.values("chapter_id")).order_by("number")
+
     def discusses(self, question: Question) -> bool:
         """Whether ``question`` is one of ``questions()``, without a query for the text's."""
         if question.of_text:
@@ -228,6 +239,8 @@ class Meeting(models.Model):
     readings = models.ManyToManyField(ReadingItem, blank=True, related_name="+")
     questions = models.ManyToManyField(Question, blank=True, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
+    # Its last change (the calendar feed's DTSTAMP and LAST-MODIFIED): set by the services.
+    revised = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # iCalendar's SEQUENCE: one up at every change a calendar shows (time, place, cancelling)
     # so subscribed calendars replace their copy instead of keeping the old one.

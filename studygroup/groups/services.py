@@ -250,6 +250,7 @@ def meeting_save(
     moved = not created and before != (starts_at, ends_at, place)
     if moved:
         meeting.sequence += 1  # calendars update their copy
+    meeting.revised = timezone.now()
     meeting.save()
     meeting.chapters.set(chapters)
     meeting.readings.set(readings)
@@ -282,7 +283,6 @@ def check_meeting_times(starts_at: datetime, ends_at: datetime) -> None:
 
 
 @transaction.atomic
-@transaction.atomic
 def meeting_cancel(*, meeting: Meeting, by: User | None = None) -> None:
     """Take a meeting off the schedule. The row stays, marked cancelled, so the calendar
     feed can tell subscribed calendars (STATUS:CANCELLED) and old links can say so; the
@@ -294,9 +294,9 @@ def meeting_cancel(*, meeting: Meeting, by: User | None = None) -> None:
     audit(
         group=meeting.group, actor=by, action=AuditEvent.Action.MEETING_CANCEL, detail=str(meeting)
     )
-    meeting.cancelled_at = timezone.now()
+    meeting.cancelled_at = meeting.revised = timezone.now()
     meeting.sequence += 1
-    meeting.save(update_fields=["cancelled_at", "sequence"])
+    meeting.save(update_fields=["cancelled_at", "revised", "sequence"])
     events.meeting_cancelled.send(sender=Meeting, meeting=meeting, by=by)
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from content.models import Question
@@ -95,10 +96,16 @@ def test_a_moved_then_cancelled_meeting_updates_the_calendars(
     from datetime import timedelta
 
     from studygroup.groups import services
+    from studygroup.groups.models import Meeting
     from studygroup.notifications.models import Notification
 
+    def an_hour_ago() -> None:  # the feed says whole seconds; a test takes less than one
+        Meeting.objects.filter(pk=meeting.pk).update(revised=timezone.now() - timedelta(hours=1))
+
     uid = f"meeting-{meeting.pk}@studygroup"
-    assert int(events(client, member)[uid]["SEQUENCE"]) == 0
+    an_hour_ago()
+    planned = events(client, member)[uid]
+    assert int(planned["SEQUENCE"]) == 0
     was = meeting.local_start
     fay = logged_in(facilitator)
     with django_capture_on_commit_callbacks(execute=True):
@@ -113,6 +120,9 @@ def test_a_moved_then_cancelled_meeting_updates_the_calendars(
         )
     moved = events(client, member)[uid]
     assert int(moved["SEQUENCE"]) == 1 and "STATUS" not in moved
+    # No METHOD in the feed: DTSTAMP is the event's last change (RFC 5545), so it moves too.
+    assert moved["DTSTAMP"].dt > planned["DTSTAMP"].dt
+    assert moved["LAST-MODIFIED"].dt == moved["DTSTAMP"].dt
     [told] = Notification.objects.filter(recipient=member).exclude(text__startswith="New")
     assert (
         told.text.startswith("Meeting moved: now ") and f"(was {was:%a %-d %b, %H:%M}" in told.text
@@ -120,10 +130,13 @@ def test_a_moved_then_cancelled_meeting_updates_the_calendars(
     [mail] = mailoutbox
     assert mail.to == [member.email] and "Meeting moved" in mail.subject
 
+    an_hour_ago()
+    moved = events(client, member)[uid]
     with django_capture_on_commit_callbacks(execute=True):
         fay.post(reverse("groups:meeting_delete", args=[group.slug, meeting.pk]), CONFIRM)
     cancelled = events(client, member)[uid]
     assert str(cancelled["STATUS"]) == "CANCELLED" and int(cancelled["SEQUENCE"]) == 2
+    assert cancelled["DTSTAMP"].dt > moved["DTSTAMP"].dt
     assert str(cancelled["SUMMARY"]).startswith("Cancelled: ")
     told = Notification.objects.filter(recipient=member).first()  # the newest
     assert told.text.endswith("cancelled") and len(mailoutbox) == 2
