@@ -92,7 +92,7 @@ def world(facilitator, member, outsider, shipped_text):
         "code": [stale_code, "made-up-code"],
         "token": [stale_token, "made-up-token"],
         "uidb64": ["MQ"],
-        "number": [15],
+        "number": [15, MADE_UP],  # group A has a chapter 15: its made-up one is the foreign try
         "record_id": [MADE_UP],  # the admin's imports (staff only)
         # the admin's own arguments
         "object_id": [group_b.pk, answer.pk],

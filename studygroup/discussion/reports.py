@@ -1,4 +1,9 @@
-"""Facilitators' view of who has answered which question of a meeting."""
+"""Who has answered: facilitators' view of which member answered which question of a
+meeting, and for everyone how many members answered each question."""
+
+from collections.abc import Iterable
+
+from django.db.models import Count
 
 from studygroup.groups.models import Meeting, Membership, StudyGroup
 from studygroup.groups.progress import ProgressTable
@@ -25,3 +30,14 @@ def answered_tables(group: StudyGroup, meetings: list[Meeting]) -> list[Progress
             table.rows.append((member, [(member.user_id, q.pk) in answered for q in questions]))
         tables.append(table)
     return tables
+
+
+def answered_counts(group: StudyGroup, question_ids: Iterable[int]) -> dict[int, int]:
+    """How many members of the group answered each question (deleted answers left out),
+    in one query however many questions; a question no one answered is not in it."""
+    return dict(
+        Answer.objects.filter(group=group, question_id__in=list(question_ids), deleted__isnull=True)
+        .order_by()
+        .values_list("question_id")
+        .annotate(n=Count("pk"))
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import meetings, questions
+from .views import meetings, questions, reading
 
 app_name = "discussion"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     # (studygroup.urls includes that app first, so groups/new/ is still its own).
     path("groups/<slug:slug>/", meetings.group_page, name="group"),
     path("groups/<slug:slug>/meetings/<int:meeting_id>/", meetings.meeting, name="meeting"),
+    path("groups/<slug:slug>/read/<int:number>/", reading.read, name="read"),
     path("groups/<slug:slug>/progress/", meetings.group_progress, name="progress"),
     path("groups/<slug:slug>/questions/<int:question_id>/", questions.question, name="question"),
     path(

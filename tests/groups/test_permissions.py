@@ -95,6 +95,14 @@ def meeting_id(cast, user):
     return [cast.group.slug, cast.meeting.pk]
 
 
+def chapter_number(cast, user):
+    return [cast.group.slug, cast.chapter.number]
+
+
+def no_such_chapter(cast, user):
+    return [cast.group.slug, 9999]
+
+
 def own_token(cast, user):
     # The feed is the token's owner's; a visitor has none, so tries a made-up one.
     return [user.calendar_token if user else "no-such-token"]
@@ -202,6 +210,9 @@ TABLE = [
     Row("groups:meeting_create", "get", (LOGIN, 404, 403, 200)),
     Row("groups:meeting_create", "post", (LOGIN, 404, 403, 200)),  # empty: form errors
     Row("discussion:meeting", "get", (LOGIN, 404, 200, 200), meeting_id),
+    Row("discussion:read", "get", (LOGIN, 404, 200, 200), chapter_number),
+    # A chapter the text does not have: as if it did not exist, to members too.
+    Row("discussion:read", "get", (LOGIN, 404, 404, 404), no_such_chapter, label="-missing"),
     Row("groups:meeting_edit", "get", (LOGIN, 404, 403, 200), meeting_id),
     Row("groups:meeting_edit", "post", (LOGIN, 404, 403, 200), meeting_id),
     Row(
@@ -406,6 +417,7 @@ def test_a_get_of_a_write_goes_to_its_form_and_writes_nothing(cast, name):
         ("groups:dashboard", nothing),
         ("discussion:group", lambda c, u: [c.group.slug]),
         ("discussion:meeting", meeting_id),
+        ("discussion:read", chapter_number),
         ("discussion:progress", lambda c, u: [c.group.slug]),
         ("groups:calendar", own_token),
         ("discussion:question", question_id),

@@ -1,0 +1,75 @@
+"""A chapter as the group reads it: the text, the meetings that assign it, the member's tick,
+the group's questions on it with how many have answered, and the group's previous and next
+chapter. Its typography is the public chapter page's (content/chapter.html#article)."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from content.models import Chapter, Question
+from studygroup.accounts.http import AuthenticatedHttpRequest
+from studygroup.core.cards import Card
+from studygroup.groups.access import group_for_member
+from studygroup.groups.models import Meeting, ReadingMark
+
+from ..reports import answered_counts
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterQuestion(Card):
+    """One of the group's questions on the chapter, with how many members answered it."""
+
+    question: Question
+    answered: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterMeeting(Card):
+    """A meeting that assigns the chapter, with the other chapters it assigns."""
+
+    meeting: Meeting
+    also: list[Chapter]
+
+
+@login_required
+@require_safe
+def read(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
+    group, membership = group_for_member(request, slug)
+    chapter = get_object_or_404(Chapter, text_id=group.text_id, number=number)
+    chapter.text = group.text  # the same row: no query to fetch it again
+    meetings = list(
+        group.meetings.scheduled()
+        .filter(chapters=chapter)
+        .prefetch_related(Prefetch("chapters", queryset=Chapter.objects.order_by("number")))
+        .order_by("starts_at", "id")
+    )
+    for meeting in meetings:
+        meeting.group = group
+    # One chapter matched: each question comes once without a DISTINCT.
+    questions = list(group.questions().filter(chapters=chapter).select_related("group_question"))
+    answered = answered_counts(group, [q.pk for q in questions])
+    # The group's reading order is a short list (its meetings' chapters): one query for both.
+    reads = list(group.reads().only("number", "title"))
+    return render(
+        request,
+        "discussion/read.html",
+        {
+            "group": group,
+            "membership": membership,
+            "text": group.text,
+            "chapter": chapter,
+            "paragraphs": chapter.paragraphs.all(),
+            "meetings": [
+                ChapterMeeting(m, [c for c in m.chapters.all() if c.pk != chapter.pk])
+                for m in meetings
+            ],
+            "done": ReadingMark.objects.filter(membership=membership, chapter=chapter).exists(),
+            "questions": [ChapterQuestion(q, answered.get(q.pk, 0)) for q in questions],
+            "previous": next((c for c in reversed(reads) if c.number < chapter.number), None),
+            "next": next((c for c in reads if c.number > chapter.number), None),
+        },
+    )
