@@ -1,5 +1,6 @@
 """Headless Chromium (Debian's package) driven by Playwright against pytest-django's live server."""
 
+import json
 import os
 import re
 import shutil
@@ -43,29 +44,86 @@ def browser():
         browser.close()
 
 
+_PASSED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[_PASSED] = report.passed
+    return report
+
+
+@pytest.fixture(scope="session")
+def _kept_pages(browser):
+    """Browser contexts kept for the session, each with its page, by the options they were
+    made with: a new context costs Chromium a renderer process (about a second of CPU here,
+    most of a short journey's), an emptied one next to nothing."""
+    kept: dict[str, list] = {}
+    yield kept
+    for pages in kept.values():
+        for context, _ in pages:
+            context.close()
+
+
+def _emptied(context, page, options: dict, origin: str) -> bool:
+    """Give the context back as a new one would be: no cookies (so no session), no storage,
+    no permissions, a blank page at the size it was made with. False if it will not go."""
+    try:
+        if page.url.startswith(origin) and options.get("java_script_enabled", True):
+            page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+        page.goto("about:blank")
+        context.clear_cookies()
+        context.clear_permissions()
+        page.set_viewport_size(options["viewport"])
+    except Exception:
+        return False
+    return True
+
+
 @pytest.fixture
-def new_page(browser):
-    """Pages in fresh browser contexts, one per person (or without JavaScript, or a phone).
+def new_page(request, browser, _kept_pages, live_server):
+    """Pages as fresh browser contexts would give them, one per person (or without
+    JavaScript, or a phone): emptied contexts kept from earlier journeys, or new ones.
 
     Any console error (a CSP violation, a script error) fails the test, but for those a
     journey says it causes on purpose (``new_page.allow(pattern)``: an error status the
     server answers, which the browser logs).
     """
-    contexts, errors, allowed = [], [], []
+    taken, errors, allowed = [], [], []
+
+    def on_console(message):
+        if message.type == "error":
+            errors.append(message.text)
+
+    def on_error(error):
+        errors.append(str(error))
 
     def make(**options):
         options.setdefault("viewport", {"width": 1280, "height": 900})
-        context = browser.new_context(**options)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        key = json.dumps(options, sort_keys=True)
+        kept = _kept_pages.setdefault(key, [])
+        context, page = kept.pop() if kept else (None, None)
+        if context is None:
+            context = browser.new_context(**options)
+            page = context.new_page()
+        taken.append((key, options, context, page))
+        page.on("console", on_console)
+        page.on("pageerror", on_error)
         return page
 
     make.allow = allowed.append  # type: ignore[attr-defined]
     yield make
-    for context in contexts:
-        context.close()
+    passed = request.node.stash.get(_PASSED, False)
+    for key, options, context, page in taken:
+        page.remove_listener("console", on_console)
+        page.remove_listener("pageerror", on_error)
+        # A journey that failed may have left a dialog or a handler behind: not kept.
+        if passed and _emptied(context, page, options, live_server.url):
+            _kept_pages[key].append((context, page))
+        else:
+            context.close()
     errors = [e for e in errors if not any(re.search(pattern, e) for pattern in allowed)]
     assert not errors, f"the browser reported errors: {errors}"
 
@@ -76,8 +134,5 @@ def page(new_page):
 
 
 @pytest.fixture
-def phone_page(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    page = context.new_page()
-    yield page
-    context.close()
+def phone_page(new_page):
+    return new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
