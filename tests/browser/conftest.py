@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shutil
+import threading
 
 import pytest
 
@@ -56,7 +57,7 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def _kept_pages(browser):
+def _kept_pages(browser, live_server):
     """Browser contexts kept for the session, each with its page, by the options they were
     made with: a new context costs Chromium a renderer process (about a second of CPU here,
     most of a short journey's), an emptied one next to nothing."""
@@ -65,6 +66,11 @@ def _kept_pages(browser):
     for pages in kept.values():
         for context, _ in pages:
             context.close()
+    # Closing them ends their kept-alive connections: let the live server's threads for
+    # those finish while it still shares the test database with them (it stops after this).
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout=2)
 
 
 def _emptied(context, page, options: dict, origin: str) -> bool:
