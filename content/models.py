@@ -133,6 +133,13 @@ class Paragraph(models.Model):
         return f"p{self.position}"
 
     @property
+    def reference(self) -> str:
+        """How people cite it: "15.11", the chapter's number and the paragraph's place in
+        it (written ¶15.11; the importer's plan names paragraphs so too). Read the chapter
+        through ``chapter.paragraphs`` (or select it) so that this asks no query."""
+        return f"{self.chapter.number}.{self.position}"
+
+    @property
     def lines(self) -> list[str]:
         return self.body.split("\n")
 

@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from content.models import Question
+from content.models import Paragraph, Question
 from studygroup.groups.models import StudyGroup
 
 MAX_ANSWER = 10_000
@@ -182,3 +182,44 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} saw {self.question_id} in {self.group_id} at {self.seen_at}"
+
+
+class Citation(models.Model):
+    """A post cites a paragraph of the group's text (``¶15.11`` in its Markdown): written by
+    the service that saves the post (``citations.cite``), with the paragraph's text as it was
+    then, so a page can say that the text was revised since it was quoted."""
+
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    # A cited paragraph is something a group wrote resting on it: the importer refuses its
+    # removal (it finds this the way the admin's delete page does).
+    paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="+")
+    quoted = models.TextField(help_text="The paragraph's text when it was cited.")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(answer__isnull=False, comment__isnull=True)
+                | models.Q(answer__isnull=True, comment__isnull=False),
+                name="citation_of_one_post",
+            ),
+            models.UniqueConstraint(
+                fields=["answer", "paragraph"],
+                condition=models.Q(answer__isnull=False),
+                name="citation_once_per_answer",
+            ),
+            models.UniqueConstraint(
+                fields=["comment", "paragraph"],
+                condition=models.Q(comment__isnull=False),
+                name="citation_once_per_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        post = f"answer {self.answer_id}" if self.answer_id else f"comment {self.comment_id}"
+        return f"{post} cites paragraph {self.paragraph_id}"

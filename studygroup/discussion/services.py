@@ -22,7 +22,7 @@ from studygroup.core.errors import NotAllowed
 from studygroup.groups.audit import audit
 from studygroup.groups.models import AuditEvent, Membership, StudyGroup
 
-from . import events, markdown
+from . import citations, events
 from .models import (
     COMMENTS_FIRST,
     FIRST_SCREEN_OPEN,
@@ -85,11 +85,12 @@ def answer_post(
     if existing and not existing.is_deleted:
         raise DiscussionError("You have answered this question already: edit your answer.")
     now = timezone.now()
+    cited = citations.cite(group=group, body=body)  # its citations: none were left at delete
     if existing:  # a deleted answer comes back, its replies still in place
         answer = existing
         answer.body, answer.body_html, answer.deleted, answer.edited = (
             body,
-            markdown.render(body),
+            cited.html,
             None,
             now,
         )
@@ -109,6 +110,7 @@ def answer_post(
                 "hidden_reason",
             ]
         )
+        cited.save(answer)
     else:
         try:
             with transaction.atomic():
@@ -117,7 +119,7 @@ def answer_post(
                     question=question,
                     author=author,
                     body=body,
-                    body_html=markdown.render(body),
+                    body_html=cited.html,
                     created=now,
                     last_activity=now,
                     client_token=token,
@@ -128,6 +130,7 @@ def answer_post(
             raise DiscussionError(
                 "You have answered this question already: edit your answer."
             ) from None
+        cited.save(answer)
     forget_standing(membership, question)  # the member has answered now
     events.answer_posted.send(sender=Answer, answer=answer, membership=membership)
     return answer
@@ -156,8 +159,11 @@ def post_edit(*, post: Answer | Comment, user: User, body: str) -> Answer | Comm
     body = post_body(body, MAX_ANSWER if isinstance(post, Answer) else MAX_COMMENT)
     if body != post.body:
         before = post.body
-        post.body, post.body_html, post.edited = body, markdown.render(body), timezone.now()
+        group = post.group if isinstance(post, Answer) else post.answer.group
+        cited = citations.cite(group=group, body=body, post=post)  # what it cited before
+        post.body, post.body_html, post.edited = body, cited.html, timezone.now()
         post.save(update_fields=["body", "body_html", "edited"])
+        cited.save(post)  # adds and removes its citations; a kept one keeps its quote
         events.post_edited.send(sender=type(post), post=post, user=user, body_before=before)
     return post
 
@@ -166,6 +172,8 @@ def post_edit(*, post: Answer | Comment, user: User, body: str) -> Answer | Comm
 def post_delete(*, post: Answer | Comment, user: User) -> Answer | Comment:
     """The text goes; the post stays as a placeholder so its replies keep their place."""
     check_author(post, user)
+    if citations.CITING_MARK in post.body_html:
+        citations.uncite(post)  # nothing it quoted is shown, or kept
     post.body, post.body_html, post.deleted = "", "", timezone.now()
     post.save(update_fields=["body", "body_html", "deleted"])
     return post
@@ -218,12 +226,13 @@ def _comment_post(
     # the newest comment). The lock also orders ``now`` with the commits.
     Answer.objects.select_for_update().filter(pk=answer.pk).values_list("pk").get()
     now = timezone.now()
+    cited = citations.cite(group=group, body=body)
     comment = Comment.objects.create(
         answer=answer,
         parent=parent,
         author=author,
         body=body,
-        body_html=markdown.render(body),
+        body_html=cited.html,
         depth=parent.depth + 1 if parent else 0,
         created=now,
         client_token=token,
@@ -231,6 +240,7 @@ def _comment_post(
     # The path needs the new id: a second, narrow write in the same transaction.
     comment.path = Comment.path_under(parent, comment.pk)
     comment.save(update_fields=["path"])
+    cited.save(comment)
     Answer.objects.filter(pk=answer.pk).update(
         last_activity=now,
         comment_count=F("comment_count") + 1,

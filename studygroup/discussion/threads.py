@@ -27,6 +27,7 @@ from studygroup.core.cards import Card, Escaped
 from studygroup.core.times import Moment
 from studygroup.groups.models import Membership, StudyGroup
 
+from .citations import QUOTED, Revised, revised
 from .models import INDENT_LEVELS, Answer, Comment
 from .rules import Standing, is_new, readable, shown, standing
 
@@ -58,6 +59,7 @@ class CommentCard(Card):
     edit_url: str  # "" unless the viewer wrote it and may still change it
     delete_url: str
     moderate_url: str  # "" unless the viewer is a facilitator
+    revised: list[Revised] = field(default_factory=list)  # what it quoted that changed since
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class AnswerCard(Card):
     more_count: int  # comments after those shown (0: none, or not counted)
     more_url: str  # the next page of comments, for htmx ("" when there is none)
     just_posted: CommentCard | None = None  # the viewer's new comment, if not on screen
+    revised: list[Revised] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,16 @@ class Cards:
         self.now = timezone.now()
         self.since = standing.new_since  # what is new starts here (None: nothing is)
         self.names = Escaped()  # authors' names, escaped once a page
+        self.revised: dict[tuple[str, int], list[Revised]] = {}
+
+    def quoting(self, answers: Sequence[Answer], rows: Sequence[tuple]) -> None:
+        """What the page's posts quoted that the text has revised since: one query for the
+        page, none unless a post on it cites (see citations.revised)."""
+        self.revised = revised(
+            self.standing.group,
+            [(a.pk, a.body_html) for a in answers],
+            [(r[0], r[9]) for r in rows],
+        )
 
     def is_new(
         self,
@@ -209,6 +222,7 @@ class Cards:
             edit_url=self._url("comment_edit", pk) if mine else "",
             delete_url=self._url("comment_delete", pk) if mine else "",
             moderate_url=self._url("comment_moderate", pk) if self.facilitator and live else "",
+            revised=self.revised.get(("comment", pk), []) if see.text else [],
         )
 
     def answer(
@@ -247,6 +261,7 @@ class Cards:
             comments=[self.comment(row, comments_url) for row in rows],
             more_count=more_count,
             more_url=more_url,
+            revised=self.revised.get(("answer", pk), []) if see.text else [],
         )
 
 
@@ -284,6 +299,7 @@ def answer_card(
     just posted further down the thread shows under it, so its writer sees it in place."""
     cards = Cards(standing)
     rows = comment_rows([answer], first=not full)
+    cards.quoting([answer], rows)
     more = 0 if full else max(0, answer.comment_count - len(rows))
     card = cards.answer(answer, rows, more_count=more, next_path=rows[-1][3] if more else "")
     if just_posted and all(c.pk != just_posted for c in card.comments):
@@ -297,6 +313,7 @@ def comment_card(standing: Standing, comment: Comment) -> CommentCard:
     """One comment as this viewer now sees it (after an edit, a delete, a hide)."""
     cards = Cards(standing)
     row = Comment.objects.filter(pk=comment.pk).values_list(*COMMENT_COLUMNS).get()
+    cards.quoting([], [row])
     return cards.comment(row, cards.comments_url(comment.answer_id))
 
 
@@ -305,6 +322,7 @@ def more_comments(standing: Standing, answer: Answer, after: str) -> tuple[list[
     page after them ("" at the end)."""
     cards = Cards(standing)
     rows = comment_rows([answer], after=after, limit=COMMENTS_MORE + 1)
+    cards.quoting([], rows[:COMMENTS_MORE])
     comments_url = cards.comments_url(answer.pk)
     more_url = ""
     if len(rows) > COMMENTS_MORE:
@@ -364,7 +382,9 @@ def thread_page(
         url = reverse("discussion:question", args=[group.slug, question.pk])
         page.more_answers_url = f"{url}?after={more_after}"
     cards = Cards(here)
-    threads = _by_answer(comment_rows(visible, first=not full)) if visible else {}
+    comments = comment_rows(visible, first=not full) if visible else []
+    cards.quoting(visible, comments)
+    threads = _by_answer(comments)
     for answer in visible:
         mine = threads.get(answer.pk, [])
         more = 0 if full else max(0, answer.comment_count - len(mine))
@@ -401,7 +421,7 @@ def latest(here: Standing, cards: Cards) -> list[LatestCard]:
         LatestCard(
             author=User.name_of(display, username) if author_id else FORMER,
             when=Moment.of(created, cards.now),
-            excerpt=unescape(strip_tags(body_html)),
+            excerpt=unescape(strip_tags(body_html.split(QUOTED, 1)[0])),  # not the quotes
             url=f"{cards._url('answer', answer_id)}#comment-{pk}",
             new=cards.is_new(created, author_id, None, hidden),  # readable: none deleted
         )

@@ -24,7 +24,7 @@ from studygroup.core.ratelimit import limited
 from studygroup.groups.access import group_for_facilitator, group_for_member
 from studygroup.groups.models import Membership, StudyGroup
 
-from .. import services, threads
+from .. import citations, services, threads
 from ..access import answer_for_member, comment_for_member, question_for_group
 from ..forms import AnswerForm, CommentForm, DiscussionForm, HideForm
 from ..models import Answer, Comment
@@ -87,6 +87,8 @@ def question(request: AuthenticatedHtmxHttpRequest, slug: str, question_id: int)
     context["meetings"] = meetings
     # An answer sent after the session ended comes back here, after log-in, filled in.
     kept = take_draft(request, reverse("discussion:answer_create", args=[group.slug, q.pk]))
+    if "cite" in request.GET and not kept:  # "Cite" in the reading view: the quote to start on
+        kept = {"body": citations.quote_start(group, request.GET["cite"])}
     context["answer_form"] = AnswerForm(initial={"token": uuid.uuid4(), **kept})
     if membership.is_facilitator:
         discussion = context["thread"].standing.discussion

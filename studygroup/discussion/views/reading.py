@@ -54,6 +54,10 @@ def read(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpRespo
     answered = answered_counts(group, [q.pk for q in questions])
     # The group's reading order is a short list (its meetings' chapters): one query for both.
     reads = list(group.reads().only("number", "title"))
+    paragraphs = list(chapter.paragraphs.all())
+    # "Cite" beside a paragraph (?cite=15.11) asks which question's answer starts with it.
+    cite = request.GET.get("cite", "")
+    citing = next((p for p in paragraphs if p.reference == cite), None)
     return render(
         request,
         "discussion/read.html",
@@ -62,7 +66,9 @@ def read(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpRespo
             "membership": membership,
             "text": group.text,
             "chapter": chapter,
-            "paragraphs": chapter.paragraphs.all(),
+            "paragraphs": paragraphs,
+            "cite_url": request.path if questions else "",
+            "citing": citing,
             "meetings": [
                 ChapterMeeting(m, [c for c in m.chapters.all() if c.pk != chapter.pk])
                 for m in meetings
