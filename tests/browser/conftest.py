@@ -57,10 +57,12 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def _kept_pages(browser, live_server):
+def _kept_pages(browser, live_server, django_db_setup):
     """Browser contexts kept for the session, each with its page, by the options they were
     made with: a new context costs Chromium a renderer process (about a second of CPU here,
-    most of a short journey's), an emptied one next to nothing."""
+    most of a short journey's), an emptied one next to nothing. Set up after the test
+    database and the live server, so it is put away before them: the live server's threads
+    for its kept-alive connections hold database connections until it is."""
     kept: dict[str, list] = {}
     yield kept
     for pages in kept.values():
