@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
+from content.models import Paragraph
 from studygroup.discussion import markdown
 from studygroup.discussion.models import Answer, Comment
 from tests.support import HTMX, answer, comment, logged_in, page, question_url, url
@@ -87,7 +88,9 @@ ODDITIES = [
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "del", "a", "ul", "ol", "li", "blockquote"}
 ALLOWED_TAGS |= {"code", "pre", "hr"}
-ALLOWED_ATTRIBUTES = {"href", "title", "rel", "start"}
+ALLOWED_TAGS |= {"details", "summary"}  # the passages a post quotes (citations)
+ALLOWED_ATTRIBUTES = {"href", "title", "rel", "start", "class"}
+OUR_CLASSES = {"citation", "quoted"}  # only our citation rule writes a class
 SAFE_SCHEMES = {None, "http", "https", "mailto"}
 
 
@@ -138,6 +141,8 @@ def assert_inert(markup: str, bodies: int | None = None) -> None:
             assert name in ALLOWED_ATTRIBUTES, f"<{tag} {name}>"
             if name in {"href", "src"}:
                 assert scheme(value) in SAFE_SCHEMES, f"<{tag} {name}={value!r}>"
+            if name == "class":
+                assert value in OUR_CLASSES, f"<{tag} class={value!r}>"
         if tag == "a":
             rel = set(dict(attrs).get("rel", "").split())
             assert {"nofollow", "ugc", "noopener"} <= rel, f"<a> without rel: {attrs}"
@@ -161,6 +166,7 @@ def test_the_checks_catch_what_they_should():
         '<p data-hx-post="/x">x</p>',
         '<p style="color:red">x</p>',
         '<p onclick="x">x</p>',
+        '<p class="x">x</p>',
     ]:
         with pytest.raises(AssertionError):
             assert_inert(f'<div class="post-body">{bad}</div>', bodies=1)
@@ -201,6 +207,39 @@ def test_every_payload_posted_as_answer_and_comment_stays_inert(
         markup = page(client.get(whole_thread))
         assert_inert(markup, bodies=1 + len(CORPUS))
         assert_only_our_scripts(markup)
+
+
+def test_citations_of_a_hostile_paragraph_stay_inert(
+    group, membership, mia_membership, member, mia, question
+):
+    """The quoted passage is the text's, not the member's, but it goes into the link's title
+    and the "Quoted" box: escaped, then sanitised with the post. Revised since, too."""
+    p11 = Paragraph.objects.get(chapter__text_id=group.text_id, chapter__number=15, position=11)
+    Paragraph.objects.filter(pk=p11.pk).update(body=PARAGRAPH_PAYLOAD)
+    sources = [
+        "¶15.11",
+        "[¶15.11](javascript:alert(1)) ¶15.11-12<script>alert(1)</script>",
+        '*¶15.11*" onmouseover="alert(1)',
+        "<a href='¶15.11'>¶15.11</a>",
+        "[x](¶15.11) ![¶15.11](javascript:alert(1))",
+    ]
+    maxs = answer(membership, question, "\n\n".join(sources))
+    assert 'class="citation"' in maxs.body_html
+    assert_inert(f'<div class="post-body">{maxs.body_html}</div>', bodies=1)
+    for source in sources:
+        posted = comment(mia_membership, maxs, source)
+        assert_inert(f'<div class="post-body">{posted.body_html}</div>', bodies=1)
+    Paragraph.objects.filter(pk=p11.pk).update(body=PARAGRAPH_PAYLOAD + " (revised)")
+    for client in (logged_in(member), logged_in(mia)):
+        markup = page(client.get(question_url(group, question)))
+        assert "Revised since" in markup
+        assert_inert(markup)
+        assert_only_our_scripts(markup)
+
+
+PARAGRAPH_PAYLOAD = (
+    '"><script>alert(1)</script><img src=x onerror=alert(1)> </details><a href="javascript:x">'
+)
 
 
 def test_a_hostile_display_name_is_inert_in_threads_and_notifications(
