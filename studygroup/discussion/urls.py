@@ -8,6 +8,11 @@ urlpatterns = [
     # (studygroup.urls includes that app first, so groups/new/ is still its own).
     path("groups/<slug:slug>/", meetings.group_page, name="group"),
     path("groups/<slug:slug>/meetings/<int:meeting_id>/", meetings.meeting, name="meeting"),
+    path(
+        "groups/<slug:slug>/meetings/<int:meeting_id>/pack/",
+        meetings.meeting_pack,
+        name="meeting_pack",
+    ),
     path("groups/<slug:slug>/read/<int:number>/", reading.read, name="read"),
     path("groups/<slug:slug>/progress/", meetings.group_progress, name="progress"),
     path("groups/<slug:slug>/questions/<int:question_id>/", questions.question, name="question"),

@@ -210,6 +210,7 @@ TABLE = [
     Row("groups:meeting_create", "get", (LOGIN, 404, 403, 200)),
     Row("groups:meeting_create", "post", (LOGIN, 404, 403, 200)),  # empty: form errors
     Row("discussion:meeting", "get", (LOGIN, 404, 200, 200), meeting_id),
+    Row("discussion:meeting_pack", "get", (LOGIN, 404, 200, 200), meeting_id),
     Row("discussion:read", "get", (LOGIN, 404, 200, 200), chapter_number),
     # A chapter the text does not have: as if it did not exist, to members too.
     Row("discussion:read", "get", (LOGIN, 404, 404, 404), no_such_chapter, label="-missing"),
@@ -417,6 +418,7 @@ def test_a_get_of_a_write_goes_to_its_form_and_writes_nothing(cast, name):
         ("groups:dashboard", nothing),
         ("discussion:group", lambda c, u: [c.group.slug]),
         ("discussion:meeting", meeting_id),
+        ("discussion:meeting_pack", meeting_id),
         ("discussion:read", chapter_number),
         ("discussion:progress", lambda c, u: [c.group.slug]),
         ("groups:calendar", own_token),

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from content.models import Question
+from content.models import Chapter, Paragraph, Question
 from studygroup.accounts.http import AuthenticatedHttpRequest
 from studygroup.core.cards import Card
 from studygroup.groups import progress
@@ -20,6 +20,7 @@ from studygroup.groups.models import JoinRequest, Meeting, Membership, ReadingMa
 
 from ..reports import answered_tables
 from ..rules import new_counts
+from ..threads import ThreadPage, thread_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,23 @@ class ScheduleLine(Card):
 
     meeting: Meeting
     new: int
+
+
+@dataclass(frozen=True, slots=True)
+class PackChapter(Card):
+    """An assigned chapter in a meeting's pack, with its paragraphs."""
+
+    chapter: Chapter
+    paragraphs: list[Paragraph]
+    id_prefix: str  # the pack holds several chapters: each one's ids are its own
+
+
+@dataclass(frozen=True, slots=True)
+class PackQuestion(Card):
+    """A question set for the meeting, with what the viewer may read of its discussion."""
+
+    question: Question
+    thread: ThreadPage
 
 
 def _questions(meeting: Meeting) -> list[Question]:
@@ -148,6 +166,40 @@ def meeting(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> Ht
             "marked_readings": marked_readings,
             "progress": progress_of(group, [meeting])[0] if membership.is_facilitator else None,
             "going": next(iter(mine), None),
+        },
+    )
+
+
+@login_required
+@require_safe
+def meeting_pack(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    """The meeting on paper: when and where, what to read, the assigned chapters in full
+    with their paragraph references, and each question set with its discussion as the
+    viewer may read it (the printable thread's rules: answer-first and hiding, as on the
+    question's page). Its cost is what it shows: a few queries a question."""
+    group, membership = group_for_member(request, slug)
+    meeting = get_object_or_404(group.meetings.with_assignments(), pk=meeting_id)
+    if meeting.cancelled_at is not None:
+        return redirect(meeting)  # its page says it was cancelled (410)
+    meeting.group = group
+    chapters = sorted(meeting.chapters.all(), key=lambda c: c.number)
+    paragraphs: dict[int, list[Paragraph]] = {c.pk: [] for c in chapters}
+    by_pk = {c.pk: c for c in chapters}
+    for paragraph in Paragraph.objects.filter(chapter__in=chapters).order_by("position"):
+        paragraph.chapter = by_pk[paragraph.chapter_id]  # its reference asks no query
+        paragraphs[paragraph.chapter_id].append(paragraph)
+    return render(
+        request,
+        "discussion/meeting_pack.html",
+        {
+            "group": group,
+            "membership": membership,
+            "meeting": meeting,
+            "chapters": [PackChapter(c, paragraphs[c.pk], f"c{c.number}-") for c in chapters],
+            "questions": [
+                PackQuestion(q, thread_page(group, q, membership, full=True))
+                for q in _questions(meeting)
+            ],
         },
     )
 
