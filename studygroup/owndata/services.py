@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from studygroup.accounts.models import User
-from studygroup.discussion.models import Answer, Comment
+from studygroup.discussion.models import Answer, Citation, Comment
 from studygroup.groups import services as group_services
 from studygroup.groups.models import Membership, ReadingMark
 
@@ -108,4 +108,7 @@ def account_delete(*, user: User, erase_posts: bool = False) -> None:
             model.objects.filter(author=user, deleted__isnull=True).update(
                 body="", body_html="", deleted=now
             )
+        # What the erased posts quoted goes with their text (as services.post_delete does).
+        Citation.objects.filter(answer__author=user).delete()
+        Citation.objects.filter(comment__author=user).delete()
     user.delete()

@@ -16,6 +16,7 @@ from studygroup.discussion import services
 from studygroup.discussion.citations import Reference, references
 from studygroup.discussion.models import Citation
 from tests.support import (
+    PASSWORD,
     answer,
     article,
     comment,
@@ -229,3 +230,13 @@ def test_the_question_page_asks_one_query_for_citations_however_many(
     Paragraph.objects.filter(pk=paragraph(group, 15, 3).pk).update(body="Changed.")
     assert _page_queries(client, url) == with_one
     assert page(client.get(url)).count("Revised since") >= 2
+
+
+def test_an_account_erased_with_its_posts_leaves_no_citations(
+    group, membership, mia_membership, member, question
+):
+    mine = answer(membership, question, "¶15.1")
+    comment(membership, mine, "¶15.2")
+    theirs = comment(mia_membership, mine, "¶15.3")
+    logged_in(member).post(reverse("owndata:delete"), {"password": PASSWORD, "erase_posts": "on"})
+    assert [c.comment_id for c in Citation.objects.all()] == [theirs.pk]
