@@ -240,3 +240,32 @@ def test_an_account_erased_with_its_posts_leaves_no_citations(
     theirs = comment(mia_membership, mine, "¶15.3")
     logged_in(member).post(reverse("owndata:delete"), {"password": PASSWORD, "erase_posts": "on"})
     assert [c.comment_id for c in Citation.objects.all()] == [theirs.pk]
+
+
+def test_cite_for_a_member_who_has_answered_adds_to_their_answer(
+    group, membership, member, question
+):
+    mine = answer(membership, question, "My answer.")
+    client = logged_in(member)
+    html = page(client.get(question_url(group, question), {"cite": "15.11"}))
+    edit = reverse("discussion:answer_edit", args=[group.slug, mine.pk])
+    assert f'<a href="{edit}?cite=15.11">add ¶15.11 to your answer</a>' in html
+    body = paragraph(group, 15, 11).body
+    assert textarea(page(client.get(edit, {"cite": "15.11"}))) == f"My answer.\n\n> {body} ¶15.11"
+    assert textarea(page(client.get(edit, {"cite": "99.1"}))) == "My answer."
+    assert "to your answer</a>" not in page(
+        client.get(question_url(group, question), {"cite": "x"})
+    )
+
+
+def test_latest_activity_quotes_the_post_not_the_passages_it_cites(
+    group, membership, mia_membership, mia, question
+):
+    theirs = answer(mia_membership, question)
+    comment(membership, theirs, "See ¶15.3.")
+    comment(membership, theirs, "And ¶15.4.")
+    html = page(logged_in(mia).get(question_url(group, question)))
+    latest = html[html.index('<nav class="latest"') :]
+    latest = latest[: latest.index("</nav>")]
+    assert "See ¶15.3." in latest and "And ¶15.4." in latest
+    assert "Quoted" not in latest and paragraph(group, 15, 3).body[:30] not in latest

@@ -87,8 +87,15 @@ def question(request: AuthenticatedHtmxHttpRequest, slug: str, question_id: int)
     context["meetings"] = meetings
     # An answer sent after the session ended comes back here, after log-in, filled in.
     kept = take_draft(request, reverse("discussion:answer_create", args=[group.slug, q.pk]))
-    if "cite" in request.GET and not kept:  # "Cite" in the reading view: the quote to start on
-        kept = {"body": citations.quote_start(group, request.GET["cite"])}
+    # "Cite" in the reading view (?cite=15.11): the answer starts with the passage quoted,
+    # or, once the member has answered, their answer's edit form adds it.
+    quote = citations.quote_start(group, request.GET.get("cite"))
+    if quote and context["thread"].my_answer:
+        edit = reverse("discussion:answer_edit", args=[group.slug, context["thread"].my_answer.pk])
+        context["cite_edit"] = f"{edit}?cite={request.GET['cite']}"  # validated: digits, a dot
+        context["cite_reference"] = request.GET["cite"]
+    elif quote and not kept:
+        kept = {"body": quote}
     context["answer_form"] = AnswerForm(initial={"token": uuid.uuid4(), **kept})
     if membership.is_facilitator:
         discussion = context["thread"].standing.discussion
@@ -305,7 +312,8 @@ def _edit(
 ) -> HttpResponse:
     anchor = _anchor(post)
     answer = _answer_of(post)
-    back = question_url(membership.group, answer.question_id, anchor)
+    group = membership.group
+    back = question_url(group, answer.question_id, anchor)
     if request.method == "POST":
         form = form_class(request.POST)
         if form.is_valid():
@@ -319,7 +327,10 @@ def _edit(
                 return redirect(back)
     else:
         services.check_author(post, request.user)
-        form = form_class(initial={"body": post.body} | take_draft(request, request.path))
+        body = post.body
+        if post is answer and (quote := citations.quote_start(group, request.GET.get("cite"))):
+            body = f"{body.rstrip()}\n\n{quote}"  # "Cite" for a member who has answered
+        form = form_class(initial={"body": body} | take_draft(request, request.path))
     return _form_page(
         request,
         form,
