@@ -510,3 +510,31 @@ def test_member_says_going_then_cant_make_it_and_the_facilitator_counts(
     log_in(page, live_server, "fran")
     page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
     expect(page.locator("form.attendance")).to_contain_text("1 going, 1 can't make it")
+
+
+def test_a_member_prints_the_meeting_pack(page, live_server, group, member, meeting):
+    """From the meeting's page to the pack, printed: the chapters with their references,
+    the questions and the discussion, with dates as dates, and no blank sheet."""
+    from studygroup.discussion import services as discussion
+    from tests.browser.test_reading import printed
+
+    question = meeting.questions.first()
+    discussion.answer_post(
+        membership=Membership.objects.get(group=group, user=member),
+        question=question,
+        body="The alliance was the *policy*; silence inside it was its price.",
+    )
+    log_in(page, live_server, "mo")
+    page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
+    page.get_by_role("link", name="The meeting pack").click()
+    expect(page.get_by_role("heading", level=1, name=re.compile(r"^Meeting on "))).to_be_visible()
+    expect(page.get_by_role("heading", name=question.body)).to_be_visible()
+
+    sheets = printed(page)
+    assert all(sheet.strip() for sheet in sheets), "no blank sheet"
+    assert len(sheets) >= 6, "the chapters and each question start a sheet of their own"
+    whole = "\n".join(sheets)
+    assert "¶15.1" in whole and "¶16.1" in whole, "the references are printed"
+    assert "silence inside it was its price" in " ".join(whole.split())
+    assert "ago" not in whole, "times are printed as dates"
+    assert "My groups" not in whole and "Log out" not in whole, "not the site's navigation"

@@ -1,5 +1,6 @@
 """A reader's journey through the text in a real browser."""
 
+import io
 import re
 
 import pytest
@@ -68,3 +69,23 @@ def test_paragraph_numbers_stay_on_screen_at_middle_widths(page, live_server, sh
     assert lefts and min(lefts) >= 0, lefts
     opacity = page.locator(".anchor").first.evaluate("a => getComputedStyle(a).opacity")
     assert opacity == "1", "full contrast when not in the margin"
+
+
+def printed(page, paper: str = "A4") -> list[str]:
+    """The page as Chromium prints it: the text of each sheet."""
+    from pypdf import PdfReader
+
+    return [sheet.extract_text() for sheet in PdfReader(io.BytesIO(page.pdf(format=paper))).pages]
+
+
+def test_every_chapter_prints_without_a_blank_sheet_and_with_its_references(
+    page, live_server, shipped_text
+):
+    for chapter in shipped_text.chapters.order_by("number"):
+        page.goto(f"{live_server.url}/texts/{shipped_text.slug}/chapters/{chapter.number}/")
+        sheets = printed(page, "Letter")  # chapter 17 ran onto a blank fifth sheet on Letter
+        # No sheet blank, nor holding only a reference the page break tore from its passage.
+        texts = [re.sub(r"¶\d+\.\d+", "", sheet).strip() for sheet in sheets]
+        assert all(texts), f"a blank sheet in chapter {chapter.number}: {sheets}"
+        assert f"¶{chapter.number}.1" in sheets[0], "the references are printed"
+        assert "All chapters" not in "".join(sheets), "the screen's navigation is not"
