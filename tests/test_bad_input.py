@@ -12,10 +12,11 @@ from tests.test_outsider_crawl import patterns, world  # noqa: F401  (the crawl'
 
 pytestmark = pytest.mark.django_db
 
-# Each in every argument its converter lets through to the view (the rest are the
-# resolver's 404 before any code of ours runs). A NUL is refused wherever it is, before
-# any view: the query below carries one to every URL.
-BAD = ["99999999999999999999999999", "-1", "%C0%AF", "%ZZ"]
+# A NUL in every argument of every URL (the edge refuses it, before the resolver), and the
+# others in every argument its converter lets through to a view (elsewhere they are the
+# resolver's 404 before any code of ours runs). The query carries a NUL to every URL too.
+NUL = "1%00"
+BAD = [NUL, "99999999999999999999999999", "-1", "%C0%AF", "%ZZ"]
 QUERY = "?after=%00&parent=1%00&next=%00&page=99999999999999999999999"
 
 
@@ -37,7 +38,7 @@ def bad_urls(fills: dict) -> list[str]:
         for arg, value in kwargs.items():
             converter = converters_of.get(arg)
             for bad in BAD:
-                if converter is None or re.fullmatch(converter.regex, unquote(bad)):
+                if bad == NUL or converter is None or re.fullmatch(converter.regex, unquote(bad)):
                     urls.append(good.replace(f"/{value}/", f"/{bad}/", 1))
     return sorted(set(urls))
 
