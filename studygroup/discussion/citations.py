@@ -4,7 +4,8 @@
 finds the cited paragraphs of the group's text (one query), renders the post with them as
 links (``markdown.render_citing``) and keeps its ``Citation`` rows as the post now cites: a
 paragraph still cited keeps the text it was quoted with, a new one is quoted as it is now,
-one no longer cited goes. A reference to no paragraph of the group's text stays plain text.
+one no longer cited goes. A reference to no paragraph of the group's text is refused, with
+the form saying which.
 
 Rendered on save, like the rest of the post: the link and the quoted passage are part of
 ``body_html``, sanitised with it, and the pages that show a post read no more for them.
@@ -25,6 +26,7 @@ from studygroup.groups.models import StudyGroup
 
 from . import markdown
 from .models import Answer, Citation, Comment
+from .rules import DiscussionError
 
 # ¶, the chapter's number, a dot, the paragraph's place; a range ends in -13 (or –13).
 REFERENCE_RE = re.compile(r"¶(\d{1,4})\.(\d{1,5})(?:[-–](\d{1,5}))?(?![\d.]\d)")
@@ -100,9 +102,10 @@ class Cited:
 
 
 def cite(*, group: StudyGroup, body: str, post: Answer | Comment | None = None) -> Cited:
-    """``body`` rendered, its references to paragraphs of the group's text as links (the
-    others stay as typed), and what its rows will be; ``post`` when it exists already (an
-    edit). No query for a post that cites nothing and cited nothing."""
+    """``body`` rendered, its references to paragraphs of the group's text as links, and
+    what its rows will be; ``post`` when it exists already (an edit). A reference to no
+    paragraph of the text is refused (``DiscussionError``: the form says which). No query
+    for a post that cites nothing and cited nothing."""
     refs = references(body)
     found = paragraphs_cited(group.text_id, refs)
     before: dict[int, str] = {}
@@ -110,11 +113,15 @@ def cite(*, group: StudyGroup, body: str, post: Answer | Comment | None = None) 
         rows = Citation.objects.filter(**{_kind(post): post})
         before = dict(rows.values_list("paragraph_id", "quoted"))
     links: dict[str, markdown.Citation] = {}  # by the reference as typed
+    unknown: dict[str, markdown.Citation] = {}  # the same, naming no paragraph of the text
     cites: dict[str, list[tuple[int, str]]] = {}  # the same: its paragraphs, as quoted
-    for match in REFERENCE_RE.finditer(body) if found else ():
+    for match in REFERENCE_RE.finditer(body) if refs else ():
         ref = reference(match)
-        if ref is None or (ref.chapter, ref.first) not in found or match[0] in links:
-            continue  # not a paragraph of this text: it stays as typed
+        if ref is None or match[0] in links or match[0] in unknown:
+            continue
+        if any((ref.chapter, n) not in found for n in ref.positions()):
+            unknown[match[0]] = markdown.Citation("", ref.label, [])
+            continue
         passages = []
         for n in ref.positions():
             if (paragraph := found.get((ref.chapter, n))) is not None:
@@ -125,7 +132,14 @@ def cite(*, group: StudyGroup, body: str, post: Answer | Comment | None = None) 
         links[match[0]] = markdown.Citation(
             reading_url(group, ref.chapter, ref.first), ref.label, passages
         )
-    html, used = markdown.render_citing(body, REFERENCE_RE, links)
+    html, used = markdown.render_citing(body, REFERENCE_RE, {**links, **unknown})
+    # Refused where it would have been a link (in code, or a link's words, it is just text).
+    if missing := [unknown[key].label for key in used if key in unknown]:
+        raise DiscussionError(
+            f"{', '.join(missing)}: no such paragraph in the text. A reference is the "
+            "chapter's number and the paragraph's, as beside each paragraph (¶15.11), or a "
+            "range in one chapter (¶15.11-13)."
+        )
     quoted: dict[int, str] = {}  # paragraph id: the text it is quoted with
     for key in used:
         quoted.update(cites[key])

@@ -25,6 +25,9 @@ from tests.support import (
     page,
     question_url,
 )
+from tests.support import (
+    url as discussion_url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +72,7 @@ def test_references_parse_singles_and_ranges_once_each():
 def test_an_answer_links_the_paragraphs_it_cites_and_keeps_them_as_quoted(
     group, membership, member, question
 ):
-    mine = answer(membership, question, "As ¶15.11-13 shows, unlike ¶16.2; not ¶15.99 or ¶99.1.")
+    mine = answer(membership, question, "As ¶15.11-13 shows, unlike ¶16.2.")
     assert cited(mine) == ["15.11", "15.12", "15.13", "16.2"]
     rows = {c.paragraph.reference: c.quoted for c in Citation.objects.filter(answer=mine)}
     assert rows["15.12"] == paragraph(group, 15, 12).body
@@ -78,8 +81,6 @@ def test_an_answer_links_the_paragraphs_it_cites_and_keeps_them_as_quoted(
         (read_url(group, 15, 11), "¶15.11-13"),
         (read_url(group, 16, 2), "¶16.2"),
     ]
-    # No such paragraph: as typed, no link.
-    assert "not ¶15.99 or ¶99.1." in html
     # The passages, as quoted, open under the post without a script.
     quoted = html[html.index('<details class="quoted">') :]
     assert "<summary>Quoted: ¶15.11-13, ¶16.2</summary>" in quoted
@@ -98,14 +99,27 @@ def test_a_comment_cites_too(group, membership, mia_membership, mia, question):
     assert links(html) == [(read_url(group, 17, 1), "¶17.1")]
 
 
-def test_only_the_groups_text_counts(group, membership, member, question):
+def test_a_reference_to_no_paragraph_of_the_text_is_refused_with_the_text_kept(
+    group, membership, member, question
+):
     other = StudyText.objects.create(slug="other", title="Another text")
     chapter = Chapter.objects.create(text=other, number=99, title="Elsewhere")
     Paragraph.objects.create(chapter=chapter, position=1, body="Another text's words.")
-    mine = answer(membership, question, "Not ours: ¶99.1.")
-    assert cited(mine) == []
-    html = article(page(logged_in(member).get(question_url(group, question))), mine)
-    assert links(html) == [] and "Not ours: ¶99.1." in html and "quoted" not in html
+    client = logged_in(member)
+    for body, named in [
+        ("Not ours: ¶99.1.", "¶99.1"),  # another text's paragraph
+        ("Past the end: ¶15.999.", "¶15.999"),
+        ("A range that runs off: ¶15.1-19 and ¶16.1", "¶15.1-19"),  # 15 has fewer
+    ]:
+        response = client.post(discussion_url("answer_create", group, question), {"body": body})
+        html = page(response)
+        assert response.status_code == 400 and f"{named}: no such paragraph" in html
+        assert htmllib.escape(body, quote=False) in html, "the text stays in the form"
+    assert not question.answers.exists() and not Citation.objects.exists()
+    mine = answer(membership, question, "First ¶15.1.")
+    with pytest.raises(services.DiscussionError, match=r"¶15\.999: no such paragraph"):
+        services.post_edit(post=mine, user=member, body="Then ¶15.999.")
+    assert cited(mine) == ["15.1"]
 
 
 def test_code_and_link_words_are_not_citations(membership, question):
