@@ -6,11 +6,46 @@ Order is always explicit (chapter numbers, positions), never insertion order.
 """
 
 import reversion
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
 from . import textformat
+
+# The one text search configuration (PostgreSQL): the indexes below and every search's
+# vector and query name it, so that a search's expression is the index's.
+SEARCH_CONFIG = "english"
+
+
+def search_vector(field: str = "body") -> SearchVector:
+    """A column as PostgreSQL's full text search reads it, as the GIN indexes hold it."""
+    return SearchVector(field, config=SEARCH_CONFIG)
+
+
+class SearchIndex(GinIndex):
+    """A GIN index of ``search_vector(field)``, on PostgreSQL; on any other database
+    nothing (SQLite searches without it), so a SQLite table rebuilt by a later migration
+    does not try to make it."""
+
+    def __init__(self, field: str = "body", *, name: str) -> None:
+        super().__init__(search_vector(field), name=name)
+        self.field = field
+
+    def deconstruct(self):
+        _, _, kwargs = super().deconstruct()
+        return "content.models.SearchIndex", (self.field,), {"name": kwargs["name"]}
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return ""
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+    def remove_sql(self, model, schema_editor, **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return ""
+        return super().remove_sql(model, schema_editor, **kwargs)
 
 
 class StudyText(models.Model):
@@ -97,6 +132,8 @@ class Paragraph(models.Model):
                 fields=["chapter", "position"], name="paragraph_position_unique"
             )
         ]
+        # Full text search (PostgreSQL only: the migration makes it nowhere else).
+        indexes = [SearchIndex(name="paragraph_body_search")]
 
     def __str__(self) -> str:
         return f"¶{self.position}: {self.body[:60]}"
@@ -183,6 +220,7 @@ class Question(Retirable):
                 name="question_of_text_has_position",
             ),
         ]
+        indexes = [SearchIndex(name="question_body_search")]
 
     def __str__(self) -> str:
         return self.body

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # full text search (its GIN indexes); inert on SQLite
     "django_htmx",
     "reversion",
     "content",

@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from content.models import Paragraph, Question
+from content.models import Paragraph, Question, SearchIndex
 from studygroup.groups.models import StudyGroup
 
 MAX_ANSWER = 10_000
@@ -105,6 +105,8 @@ class Answer(Post):
         indexes = [
             models.Index(fields=["group", "question", "created"]),
             models.Index(fields=["group", "question", "last_activity"]),
+            # Full text search (PostgreSQL only: the migration makes it nowhere else).
+            SearchIndex(name="answer_body_search"),
         ]
 
     def __str__(self) -> str:
@@ -132,6 +134,7 @@ class Comment(Post):
         indexes = [
             models.Index(fields=["answer", "path"]),
             models.Index(fields=["answer", "created"]),
+            SearchIndex(name="comment_body_search"),
         ]
 
     def __str__(self) -> str:

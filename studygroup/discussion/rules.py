@@ -282,3 +282,38 @@ def new_counts(membership: Membership, question_ids: Iterable[int]) -> dict[int,
         if count:
             counts[question_id] = count
     return counts
+
+
+# ---------------------------------------------------------------- many questions at once
+
+
+def questions_open_to(membership: Membership) -> set[int]:
+    """The group's questions on which this member may read the others' answers and their
+    threads (``Standing.sees_others`` for each of ``StudyGroup.questions()``): answer-first
+    weighed per question, with its settings and "has this member answered?". Their own
+    posts they read everywhere; this says where they read the rest (search asks it).
+
+    One query, however many questions."""
+    group, user_id = membership.group, membership.user_id
+    at = dict(group_id=group.pk, question_id=OuterRef("pk"))
+    settings = Discussion.objects.filter(**at)
+    rows = (
+        group.questions()
+        .order_by()
+        .annotate(
+            locked=Subquery(settings.values("locked")[:1]),
+            answer_first=Subquery(settings.values("answer_first")[:1]),
+            answered=Exists(Answer.objects.filter(author_id=user_id, deleted__isnull=True, **at)),
+        )
+        .values_list("pk", "locked", "answer_first", "answered")
+    )
+    return {
+        pk
+        for pk, locked, first, answered in rows
+        if sees_others(
+            group,
+            membership,
+            Discussion(group=group, question_id=pk, locked=bool(locked), answer_first=first),
+            answered=answered,
+        )
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import meetings, questions, reading
+from .views import meetings, questions, reading, search
 
 app_name = "discussion"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
         name="meeting_pack",
     ),
     path("groups/<slug:slug>/read/<int:number>/", reading.read, name="read"),
+    path("groups/<slug:slug>/search/", search.search, name="search"),
     path("groups/<slug:slug>/progress/", meetings.group_progress, name="progress"),
     path("groups/<slug:slug>/questions/<int:question_id>/", questions.question, name="question"),
     path(

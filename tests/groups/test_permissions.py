@@ -214,6 +214,7 @@ TABLE = [
     Row("discussion:read", "get", (LOGIN, 404, 200, 200), chapter_number),
     # A chapter the text does not have: as if it did not exist, to members too.
     Row("discussion:read", "get", (LOGIN, 404, 404, 404), no_such_chapter, label="-missing"),
+    Row("discussion:search", "get", (LOGIN, 404, 200, 200)),
     Row("groups:meeting_edit", "get", (LOGIN, 404, 403, 200), meeting_id),
     Row("groups:meeting_edit", "post", (LOGIN, 404, 403, 200), meeting_id),
     Row(
@@ -421,6 +422,7 @@ def test_a_get_of_a_write_goes_to_its_form_and_writes_nothing(cast, name):
         ("discussion:meeting_pack", meeting_id),
         ("discussion:read", chapter_number),
         ("discussion:progress", lambda c, u: [c.group.slug]),
+        ("discussion:search", lambda c, u: [c.group.slug]),
         ("groups:calendar", own_token),
         ("discussion:question", question_id),
         ("discussion:question_all", question_id),
