@@ -228,6 +228,11 @@ def test_an_htmx_request_gets_only_the_results(group, member, membership):
     html = page(response)
     assert html.lstrip().startswith('<div id="search-results"')
     assert "<html" not in html and "<form" not in html and 'class="hit"' in html
+    assert "HX-Request" in response["Vary"]
+    # htmx restoring a page it pushed to the history gets the whole page.
+    restore = {**HTMX, "HX-History-Restore-Request": "true"}
+    whole = logged_in(member).get(search_url(group), {"q": "shanghai"}, headers=restore)
+    assert "<html" in page(whole)
 
 
 def test_outsiders_and_visitors(client, group, outsider, group_b, member, membership):

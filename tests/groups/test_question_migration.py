@@ -5,8 +5,14 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-# Watching (notifications 0005) names questions, so it goes back before them.
-BEFORE = {"content": "0002_initial", "groups": "0003_auditevent", "notifications": "0004_grouping"}
+# Watching (notifications 0005) names questions, so it goes back before them; citations
+# and the search indexes (discussion 0009-0010) need content 0006-0007, so they go back too.
+BEFORE = {
+    "content": "0002_initial",
+    "groups": "0003_auditevent",
+    "notifications": "0004_grouping",
+    "discussion": "0008_visit",
+}
 
 
 def migrate(back: dict[str, str] | None = None):
