@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from content.importer import text_import
 from content.models import SEARCH_CONFIG, Paragraph, Question, search_vector
 from studygroup.discussion import services
 from studygroup.discussion.models import Answer, Comment
@@ -79,11 +80,16 @@ def test_finds_an_answer_and_a_comment_by_their_permalinks(
     assert "Answer by Max Member" in html and "Comment by Mia Member" in html
 
 
-def test_another_groups_posts_are_not_found(group, member, membership, elsewhere):
+def test_another_groups_posts_questions_and_texts_are_not_found(
+    group, member, membership, elsewhere
+):
     html = results(found(logged_in(member), group, "Group B's"))
-    assert elsewhere.answer.get_absolute_url() not in html
-    assert elsewhere.comment.get_absolute_url() not in html
+    assert f"/answers/{elsewhere.answer.pk}/" not in html  # under any group's address
+    assert f"#comment-{elsewhere.comment.pk}" not in html
+    assert 'class="hit"' not in html  # "Nothing found"
     assert "Only for group B" not in results(found(logged_in(member), group, "group B"))
+    text_import(slug="elsewhere", data=b"1. One\nThe xylophonic paragraph.\n")
+    assert 'class="hit"' not in results(found(logged_in(member), group, "xylophonic"))
 
 
 def test_hidden_and_deleted_posts_are_not_found(
