@@ -112,6 +112,7 @@ def cite(*, group: StudyGroup, body: str, post: Answer | Comment | None = None) 
     if post is not None and post.pk and CITING_MARK in (post.body_html or ""):
         rows = Citation.objects.filter(**{_kind(post): post})
         before = dict(rows.values_list("paragraph_id", "quoted"))
+    typed = _words(body)
     links: dict[str, markdown.Citation] = {}  # by the reference as typed
     unknown: dict[str, markdown.Citation] = {}  # the same, naming no paragraph of the text
     cites: dict[str, list[tuple[int, str]]] = {}  # the same: its paragraphs, as quoted
@@ -127,7 +128,9 @@ def cite(*, group: StudyGroup, body: str, post: Answer | Comment | None = None) 
             if (paragraph := found.get((ref.chapter, n))) is not None:
                 text = before.get(paragraph.pk, paragraph.body)
                 url = reading_url(group, ref.chapter, n)
-                passages.append(markdown.Passage(f"¶{paragraph.reference}", text, url))
+                # Quoted in the post already ("Cite" starts it so): not again under it.
+                under = _words(text) not in typed
+                passages.append(markdown.Passage(f"¶{paragraph.reference}", text, url, under))
                 cites.setdefault(match[0], []).append((paragraph.pk, text))
         links[match[0]] = markdown.Citation(
             reading_url(group, ref.chapter, ref.first), ref.label, passages
@@ -144,6 +147,12 @@ def cite(*, group: StudyGroup, body: str, post: Answer | Comment | None = None) 
     for key in used:
         quoted.update(cites[key])
     return Cited(html, quoted, frozenset(before))
+
+
+def _words(text: str) -> str:
+    """Text as words, a Markdown quote's "> " marks taken off: to see a passage in a post."""
+    lines = (re.sub(r"^\s*>\s?", "", line) for line in text.splitlines())
+    return " ".join(" ".join(lines).split())
 
 
 def _kind(post: Answer | Comment) -> str:

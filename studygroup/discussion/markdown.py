@@ -29,6 +29,7 @@ class Passage:
     label: str
     text: str
     href: str
+    under: bool = True  # shown under the post too (not when the post quotes it itself)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +96,12 @@ _md.core.ruler.push("citations", _citations)
 def _quoted(citations: list[Citation]) -> str:
     """The passages a post quotes, under it, open on a click (no script): as they were
     when cited."""
-    shown = dict.fromkeys(p for c in citations for p in c.passages)
+    shown = dict.fromkeys(p for c in citations for p in c.passages if p.under)
     if not shown:
         return ""
-    labels = ", ".join(dict.fromkeys(c.label for c in citations))
+    labels = ", ".join(
+        dict.fromkeys(c.label for c in citations if any(p in shown for p in c.passages))
+    )
     quotes = "".join(
         f"<blockquote><p>{'<br>'.join(escape(line) for line in p.text.split(chr(10)))}</p>"
         f'<p><a class="citation" href="{escape(p.href)}">{escape(p.label)}</a></p></blockquote>'

@@ -214,6 +214,20 @@ def test_the_reading_view_numbers_paragraphs_and_cite_starts_an_answer(
     assert "in your answer" not in page(client.get(f"{url}?cite=16.1"))  # not this chapter
 
 
+def test_a_passage_the_post_quotes_itself_is_not_quoted_again_under_it(
+    group, membership, member, question
+):
+    body = paragraph(group, 15, 11).body
+    mine = answer(membership, question, f"> {body} ¶15.11\n\nAnd so the alliance failed; ¶15.12")
+    assert cited(mine) == ["15.11", "15.12"], "both cited, both kept as rows"
+    html = article(page(logged_in(member).get(question_url(group, question))), mine)
+    words = htmllib.escape(body[:60], quote=False)
+    quoted = html[html.index('<details class="quoted">') :]
+    assert words in html[: html.index('<details class="quoted">')], "in the post's own quote"
+    assert words not in quoted, "and not again under it"
+    assert "<summary>Quoted: ¶15.12</summary>" in quoted, "only what the post does not quote"
+
+
 def test_no_cite_link_without_questions_on_the_chapter(group, membership, member, meeting):
     html = page(logged_in(member).get(reverse("discussion:read", args=[group.slug, 16])))
     assert "¶16.1</a>" in html and 'class="cite"' not in html
