@@ -249,35 +249,20 @@ def new_counts(membership: Membership, question_ids: Iterable[int]) -> dict[int,
     comments = Comment.objects.filter(
         news, answer__group_id=group.pk, answer__question_id=OuterRef("question_id")
     )
-    settings = Discussion.objects.filter(**at)
     rows = (
         Visit.objects.filter(user_id=user_id, group_id=group.pk, question_id__in=question_ids)
         .annotate(
             others_answers=_count(Answer.objects.filter(news, **at)),
             on_others=_count(comments.exclude(answer__author_id=user_id)),
             on_mine=_count(comments.filter(answer__author_id=user_id)),
-            locked=Subquery(settings.values("locked")[:1]),
-            answer_first=Subquery(settings.values("answer_first")[:1]),
-            answered=Exists(Answer.objects.filter(author_id=user_id, deleted__isnull=True, **at)),
+            **_openness(membership, OuterRef("question_id")),
         )
-        .values_list(
-            "question_id",
-            "others_answers",
-            "on_others",
-            "on_mine",
-            "locked",
-            "answer_first",
-            "answered",
-        )
+        .values_list("question_id", "others_answers", "on_others", "on_mine", *OPENNESS)
     )
     counts = {}
-    for question_id, others_answers, on_others, on_mine, locked, first, answered in rows:
-        # The question's settings as its row says (no row: as the group's, unlocked).
-        discussion = Discussion(
-            group=group, question_id=question_id, locked=bool(locked), answer_first=first
-        )
+    for question_id, others_answers, on_others, on_mine, *openness in rows:
         count = on_mine
-        if sees_others(group, membership, discussion, answered=answered):
+        if _is_open(membership, question_id, *openness):
             count += others_answers + on_others
         if count:
             counts[question_id] = count
@@ -294,26 +279,42 @@ def questions_open_to(membership: Membership) -> set[int]:
     posts they read everywhere; this says where they read the rest (search asks it).
 
     One query, however many questions."""
-    group, user_id = membership.group, membership.user_id
-    at = dict(group_id=group.pk, question_id=OuterRef("pk"))
-    settings = Discussion.objects.filter(**at)
     rows = (
-        group.questions()
+        membership.group.questions()
         .order_by()
-        .annotate(
-            locked=Subquery(settings.values("locked")[:1]),
-            answer_first=Subquery(settings.values("answer_first")[:1]),
-            answered=Exists(Answer.objects.filter(author_id=user_id, deleted__isnull=True, **at)),
-        )
-        .values_list("pk", "locked", "answer_first", "answered")
+        .annotate(**_openness(membership, OuterRef("pk")))
+        .values_list("pk", *OPENNESS)
     )
+    return {pk for pk, *openness in rows if _is_open(membership, pk, *openness)}
+
+
+OPENNESS = ("locked", "answer_first", "answered")
+
+
+def _openness(membership: Membership, question: OuterRef) -> dict[str, Subquery | Exists]:
+    """What answer-first weighs for the outer row's question (``question``: its id), as
+    columns of that query: the question's own settings and "has this member answered?"."""
+    at = dict(group_id=membership.group_id, question_id=question)
+    settings = Discussion.objects.filter(**at)
+    mine = Answer.objects.filter(author_id=membership.user_id, deleted__isnull=True, **at)
     return {
-        pk
-        for pk, locked, first, answered in rows
-        if sees_others(
-            group,
-            membership,
-            Discussion(group=group, question_id=pk, locked=bool(locked), answer_first=first),
-            answered=answered,
-        )
+        "locked": Subquery(settings.values("locked")[:1]),
+        "answer_first": Subquery(settings.values("answer_first")[:1]),
+        "answered": Exists(mine),
     }
+
+
+def _is_open(
+    membership: Membership,
+    question_id: int,
+    locked: bool | None,
+    answer_first: bool | None,
+    answered: bool,
+) -> bool:
+    """``sees_others`` from the columns ``_openness`` read (no settings row: the group's
+    setting, unlocked)."""
+    group = membership.group
+    discussion = Discussion(
+        group=group, question_id=question_id, locked=bool(locked), answer_first=answer_first
+    )
+    return sees_others(group, membership, discussion, answered=answered)

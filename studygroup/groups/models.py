@@ -81,10 +81,8 @@ class StudyGroup(models.Model):
         The one definition of the group's reading order (previous / next in its reading
         view); a chapter two meetings assign comes once.
         """
-        assigned = Meeting.chapters.through.objects.filter(
-            meeting__group=self, meeting__cancelled_at__isnull=True
-        )
-        return Chapter.objects.filter(pk__in=assigned.values("chapter_id")).order_by("number")
+        assigned = self.meetings.scheduled().values("chapters")
+        return Chapter.objects.filter(pk__in=assigned).order_by("number")
 
     def discusses(self, question: Question) -> bool:
         """Whether ``question`` is one of ``questions()``, without a query for the text's."""
