@@ -170,6 +170,11 @@ class Paragraph(models.Model):
         return f"p{self.position}"
 
     @property
+    def place(self) -> tuple[int, int]:
+        """(chapter number, position): the reference as URL arguments."""
+        return self.chapter.number, self.position
+
+    @property
     def reference(self) -> str:
         """How people cite it: "15.11", the chapter's number and the paragraph's place in
         it (written ¶15.11; the importer's plan names paragraphs so too). Read the chapter

@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Reads request.htmx: a refusal no view caught is a 409 (or the page's alert), not a 500.
+    "studygroup.core.middleware.RefusedMiddleware",
     # Inside the session and htmx middleware: it keeps a lost session's text in the new one.
     "studygroup.accounts.drafts.LoginNeededMiddleware",
 ]

@@ -1,3 +1,4 @@
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from django.templatetags.static import static
 from django.views.defaults import bad_request
 
 from .deadline import Overdue, deadline, ran_out
+from .errors import Refused
 
 logger = logging.getLogger(__name__)
 
@@ -166,3 +168,31 @@ def _unreachable() -> bool:
         connection.close()
         return True
     return False
+
+
+class RefusedMiddleware:
+    """A rule refusing what a view was asked for (``Refused``, raised by a service) is a
+    clear 409 page saying why, or with htmx the page's alert: never a 500. Views that can
+    say it better (a form error beside what was typed) catch it first; this is for the rest,
+    such as a reply form asked for by a page opened before its question was locked."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, Refused):
+            return None
+        if getattr(request, "htmx", False):  # nothing to swap; the alert says why
+            response = HttpResponse()
+            response["HX-Reswap"] = "none"
+            response["HX-Trigger"] = json.dumps(
+                {"studygroup:refused": {"message": f"Not possible: {exception}"}}
+            )
+            return response
+        return HttpResponse(
+            render_to_string("409.html", {"message": str(exception)}, request=request),
+            status=409,
+        )

@@ -1,13 +1,14 @@
 """Finding a question or post for a member, on top of the group's access rule: 404 for
-anything outside the group, and for answers answer-first still hides from this member."""
+anything outside the group, and for answers answer-first still hides from this member; and
+the paragraph of the group's text a margin is of."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from content.models import Question
+from content.models import Paragraph, Question
 from studygroup.groups.models import Membership, StudyGroup
 
-from .models import Answer, Comment
+from .models import Answer, Comment, Note
 from .rules import standing
 
 
@@ -36,3 +37,24 @@ def comment_for_member(group: StudyGroup, membership: Membership, comment_id: in
     )
     comment.answer = answer_for_member(group, membership, comment.answer_id)
     return comment
+
+
+def note_for_member(group: StudyGroup, note_id: int) -> Note:
+    """A note in the margin of the group's text (every member reads them); 404 otherwise."""
+    note = get_object_or_404(
+        Note.objects.select_related("author", "parent__author", "paragraph__chapter"),
+        group=group,
+        pk=note_id,
+    )
+    note.group = group
+    return note
+
+
+def paragraph_for_group(group: StudyGroup, number: int, position: int) -> Paragraph:
+    """A paragraph of the group's text, by its reference (¶15.11); 404 for any other."""
+    return get_object_or_404(
+        Paragraph.objects.select_related("chapter"),
+        chapter__text_id=group.text_id,
+        chapter__number=number,
+        position=position,
+    )

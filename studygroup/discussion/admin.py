@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from studygroup.accounts.http import AuthenticatedHttpRequest, staff_user
 
 from . import services
-from .models import Answer, Comment, Discussion
+from .models import Answer, Comment, Discussion, Note
 
 
 class PostAdmin(admin.ModelAdmin):
@@ -56,6 +56,13 @@ class AnswerAdmin(PostAdmin):
 class CommentAdmin(PostAdmin):
     list_select_related = ["author"]
     raw_id_fields = ["author", "answer", "parent"]
+
+
+@admin.register(Note)
+class NoteAdmin(PostAdmin):
+    list_display = [*PostAdmin.list_display, "group"]
+    list_select_related = ["author", "group"]
+    raw_id_fields = ["author", "group", "paragraph", "parent"]
 
 
 @admin.register(Discussion)

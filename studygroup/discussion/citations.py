@@ -25,7 +25,7 @@ from content.models import Paragraph
 from studygroup.groups.models import StudyGroup
 
 from . import markdown
-from .models import Answer, Citation, Comment
+from .models import Answer, AnyPost, Citation, Comment
 from .rules import DiscussionError
 
 # ¶, the chapter's number, a dot, the paragraph's place; a range ends in -13 (or –13).
@@ -89,7 +89,7 @@ class Cited:
     quoted: dict[int, str]  # the paragraphs it cites (ids) and the text each is quoted with
     before: frozenset[int]  # those its rows cited until now
 
-    def save(self, post: Answer | Comment) -> None:
+    def save(self, post: AnyPost) -> None:
         """Brings the post's rows in line: a paragraph still cited keeps its quote."""
         cited = set(self.quoted)
         if self.before - cited:
@@ -101,7 +101,7 @@ class Cited:
             )
 
 
-def cite(*, group: StudyGroup, body: str, post: Answer | Comment | None = None) -> Cited:
+def cite(*, group: StudyGroup, body: str, post: AnyPost | None = None) -> Cited:
     """``body`` rendered, its references to paragraphs of the group's text as links, and
     what its rows will be; ``post`` when it exists already (an edit). A reference to no
     paragraph of the text is refused (``DiscussionError``: the form says which). No query
@@ -155,11 +155,13 @@ def _words(text: str) -> str:
     return " ".join(" ".join(lines).split())
 
 
-def _kind(post: Answer | Comment) -> str:
-    return "answer" if isinstance(post, Answer) else "comment"
+def _kind(post: AnyPost) -> str:
+    if isinstance(post, Answer):
+        return "answer"
+    return "comment" if isinstance(post, Comment) else "note"
 
 
-def uncite(post: Answer | Comment) -> None:
+def uncite(post: AnyPost) -> None:
     """A deleted post cites nothing."""
     Citation.objects.filter(**{_kind(post): post}).delete()
 
@@ -177,23 +179,42 @@ QUOTED = '<details class="quoted">'  # in body_html: where the quoted passages s
 
 
 def revised(
-    group: StudyGroup, answers: Iterable[tuple[int, str]], comments: Iterable[tuple[int, str]]
+    group: StudyGroup,
+    answers: Iterable[tuple[int, str]],
+    comments: Iterable[tuple[int, str]],
+    notes: Iterable[tuple[int, str]] = (),
 ) -> dict[tuple[str, int], list[Revised]]:
     """For the posts of a page, (pk, body_html) each, the paragraphs each quoted that have
-    changed since, by ("answer" | "comment", pk): one query, none when no post cites."""
+    changed since, by ("answer" | "comment" | "note", pk): one query, none when no post
+    cites."""
     answer_ids = [pk for pk, html in answers if html and CITING_MARK in html]
     comment_ids = [pk for pk, html in comments if html and CITING_MARK in html]
-    if not answer_ids and not comment_ids:
+    note_ids = [pk for pk, html in notes if html and CITING_MARK in html]
+    if not answer_ids and not comment_ids and not note_ids:
         return {}
     rows = (
-        Citation.objects.filter(Q(answer_id__in=answer_ids) | Q(comment_id__in=comment_ids))
+        Citation.objects.filter(
+            Q(answer_id__in=answer_ids) | Q(comment_id__in=comment_ids) | Q(note_id__in=note_ids)
+        )
         .exclude(quoted=F("paragraph__body"))
         .order_by("paragraph__chapter__number", "paragraph__position")
-        .values_list("answer_id", "comment_id", "paragraph__chapter__number", "paragraph__position")
+        .values_list(
+            "answer_id",
+            "comment_id",
+            "note_id",
+            "paragraph__chapter__number",
+            "paragraph__position",
+        )
     )
     found: dict[tuple[str, int], list[Revised]] = {}
-    for answer_id, comment_id, chapter, position in rows:
-        key = ("answer", answer_id) if answer_id else ("comment", comment_id)
+    for answer_id, comment_id, note_id, chapter, position in rows:
+        key = (
+            ("answer", answer_id)
+            if answer_id
+            else ("comment", comment_id)
+            if comment_id
+            else ("note", note_id)
+        )
         found.setdefault(key, []).append(
             Revised(f"{chapter}.{position}", reading_url(group, chapter, position))
         )

@@ -47,3 +47,11 @@ class DiscussionForm(forms.Form):
         ],
         required=False,
     )
+
+
+class NoteForm(PostForm):
+    body = body_field("Your note", 3)
+
+
+class MarginForm(forms.Form):
+    locked = forms.BooleanField(required=False, label="Locked: no new notes")

@@ -161,6 +161,66 @@ class Comment(Post):
         return f"{prefix}.{path_segment(pk)}"
 
 
+class Margin(models.Model):
+    """A group's settings for one paragraph's notes: locked (no new notes; existing ones
+    stay). Made when a facilitator first locks them, as ``Discussion`` is for a question."""
+
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="+")
+    paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="+")
+    locked = models.BooleanField(default=False, help_text="No new notes; existing ones stay.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "paragraph"], name="margin_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.group}: notes on paragraph {self.paragraph_id}"
+
+
+class Note(Post):
+    """A note in the margin of a paragraph, or a reply to one at any depth: the group's own
+    thread on that passage, read in the group's reading view. It reads and sorts as a
+    comment does (``path``), with the group and the paragraph in place of the answer."""
+
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="notes")
+    # Notes rest on their paragraph: the importer refuses its removal (as for a citation).
+    paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="+")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    depth = models.PositiveIntegerField(default=0)
+    path = models.CharField(max_length=(PATH_SEGMENT + 1) * PATH_DEPTH, blank=True)
+
+    class Meta:
+        ordering = ["group", "paragraph", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "client_token"], name="note_token_once")
+        ]
+        indexes = [
+            # A paragraph's thread in reading order; and the margin's counts, a chapter's
+            # paragraphs at a time.
+            models.Index(fields=["group", "paragraph", "path"]),
+            SearchIndex(name="note_body_search"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author} on paragraph {self.paragraph_id} in {self.group}"
+
+    def get_absolute_url(self) -> str:
+        """The permalink: the paragraph's margin page, which holds its whole thread."""
+        chapter, position = self.paragraph.chapter.number, self.paragraph.position
+        url = reverse("discussion:margin", args=[self.group.slug, chapter, position])
+        return f"{url}#note-{self.pk}"
+
+    @property
+    def indent(self) -> int:
+        return min(self.depth, INDENT_LEVELS)
+
+    path_under = staticmethod(Comment.path_under)
+
+
+AnyPost = Answer | Comment | Note  # what the services write, moderate and may cite
+
+
 class Visit(models.Model):
     """A member's last look at a question's page in a group, for "new since your last visit".
 
@@ -198,6 +258,9 @@ class Citation(models.Model):
     comment = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
     )
+    note = models.ForeignKey(
+        Note, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
     # A cited paragraph is something a group wrote resting on it: the importer refuses its
     # removal (it finds this the way the admin's delete page does).
     paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="+")
@@ -207,8 +270,9 @@ class Citation(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(answer__isnull=False, comment__isnull=True)
-                | models.Q(answer__isnull=True, comment__isnull=False),
+                condition=models.Q(answer__isnull=False, comment__isnull=True, note__isnull=True)
+                | models.Q(answer__isnull=True, comment__isnull=False, note__isnull=True)
+                | models.Q(answer__isnull=True, comment__isnull=True, note__isnull=False),
                 name="citation_of_one_post",
             ),
             models.UniqueConstraint(
@@ -221,8 +285,19 @@ class Citation(models.Model):
                 condition=models.Q(comment__isnull=False),
                 name="citation_once_per_comment",
             ),
+            models.UniqueConstraint(
+                fields=["note", "paragraph"],
+                condition=models.Q(note__isnull=False),
+                name="citation_once_per_note",
+            ),
         ]
 
     def __str__(self) -> str:
-        post = f"answer {self.answer_id}" if self.answer_id else f"comment {self.comment_id}"
+        post = (
+            f"answer {self.answer_id}"
+            if self.answer_id
+            else f"comment {self.comment_id}"
+            if self.comment_id
+            else f"note {self.note_id}"
+        )
         return f"{post} cites paragraph {self.paragraph_id}"

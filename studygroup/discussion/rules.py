@@ -12,17 +12,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 
 from content.models import Question
 from studygroup.core.errors import Refused
 from studygroup.groups.models import Membership, StudyGroup
 
-from .models import Answer, Comment, Discussion, Visit
+from .models import Answer, AnyPost, Citation, Comment, Discussion, Note, Visit
 
 
 class DiscussionError(Refused):
     """A post the rules refuse; the message says why."""
+
+
+LOCKED = "This question is locked: no new posts."
+LOCKED_NOTES = "The notes on this paragraph are locked: no new notes."
 
 
 def answer_first_applies(
@@ -112,7 +127,7 @@ class Standing:
 
     def check_may_post(self) -> None:
         if self.locked:
-            raise DiscussionError("This question is locked: no new posts.")
+            raise DiscussionError(LOCKED)
 
     def check_may_comment(self) -> None:
         self.check_may_post()
@@ -169,21 +184,26 @@ DELETED = Shown(False, "Deleted by its author.")
 HIDDEN = Shown(False, "Hidden by a facilitator.")
 
 
-def readable(viewer: Membership) -> Q:
-    """The SQL face of ``shown``: posts whose text this viewer reads (for lists of excerpts)."""
-    live = Q(deleted__isnull=True)
+def readable(viewer: Membership, prefix: str = "") -> Q:
+    """The SQL face of ``shown``: posts whose text this viewer reads (for lists of excerpts);
+    ``prefix`` ("answer__") for the posts a query reaches through a relation."""
+    live = Q(**{f"{prefix}deleted__isnull": True})
     if viewer.is_facilitator:
         return live
-    return live & (Q(hidden__isnull=True) | Q(author_id=viewer.user_id))
+    return live & (
+        Q(**{f"{prefix}hidden__isnull": True}) | Q(**{f"{prefix}author_id": viewer.user_id})
+    )
 
 
-def text_for(membership: Membership, post: Answer | Comment) -> str | None:
+def text_for(membership: Membership, post: AnyPost) -> str | None:
     """A post's words as this member may read them, for what leaves the page (an e-mail):
     ``None`` when answer-first still hides its answer from them, or it is deleted or hidden
-    from them. Pages ask ``standing`` and ``shown`` for the same answer."""
-    answer = post if isinstance(post, Answer) else post.answer
-    if not standing(membership, answer.question).may_see(answer):
-        return None
+    from them. Pages ask ``standing`` and ``shown`` for the same answer. A note in the margin
+    is for every member of its group (answer-first is about answers)."""
+    if not isinstance(post, Note):
+        answer = post if isinstance(post, Answer) else post.answer
+        if not standing(membership, answer.question).may_see(answer):
+            return None
     seen = shown(
         deleted=post.is_deleted,
         hidden=post.hidden is not None,
@@ -318,3 +338,55 @@ def _is_open(
         group=group, question_id=question_id, locked=bool(locked), answer_first=answer_first
     )
     return sees_others(group, membership, discussion, answered=answered)
+
+
+# ---------------------------------------------------------------- the margin
+
+
+def margin_counts(membership: Membership, chapter_id: int) -> dict[int, tuple[int, int]]:
+    """For each paragraph of the chapter: how many of the group's notes on it, and how many
+    posts citing it, this member may read, as (notes, cited) by paragraph id (paragraphs
+    with neither left out). Hiding applies as ``readable`` says and answer-first as
+    ``citations_readable`` does: a member who has not answered a question finds no trace of
+    the others' answers to it here, not even in a count.
+
+    One grouped query for the chapter, however many notes and citations (and the one
+    ``questions_open_to`` asks)."""
+    notes = (
+        Note.objects.filter(
+            readable(membership), group=membership.group, paragraph__chapter_id=chapter_id
+        )
+        .order_by()
+        .values("paragraph_id")
+        .annotate(notes=Count("pk"), cited=Value(0))
+    )
+    cited = (
+        Citation.objects.filter(citations_readable(membership), paragraph__chapter_id=chapter_id)
+        .order_by()
+        .values("paragraph_id")
+        .annotate(notes=Value(0), cited=Count("pk"))
+    )
+    counts: dict[int, tuple[int, int]] = {}
+    for row in notes.union(cited, all=True).order_by():  # (not the notes' default order)
+        n, c = counts.get(row["paragraph_id"], (0, 0))
+        counts[row["paragraph_id"]] = (n + row["notes"], c + row["cited"])
+    return counts
+
+
+def citations_readable(membership: Membership) -> Q:
+    """The citations whose post this member may read, in their group: a note's as hiding
+    says; an answer's and its comments' as hiding and answer-first (``questions_open_to``,
+    one query) say, their own always."""
+    group, mine = membership.group, membership.user_id
+    open_ids = questions_open_to(membership)
+    answer = (
+        readable(membership, "answer__")
+        & Q(answer__group=group)
+        & (Q(answer__author_id=mine) | Q(answer__question_id__in=open_ids))
+    )
+    comment = (
+        readable(membership, "comment__")
+        & Q(comment__answer__group=group)
+        & (Q(comment__answer__author_id=mine) | Q(comment__answer__question_id__in=open_ids))
+    )
+    return answer | comment | (readable(membership, "note__") & Q(note__group=group))

@@ -1,10 +1,12 @@
-"""Searching a group: its text's paragraphs, its questions, and the answers and comments its
-members may read, each hit with a highlighted snippet and a link to the exact place.
+"""Searching a group: its text's paragraphs, its questions, and the answers, comments and
+margin notes its members may read, each hit with a highlighted snippet and a link to the
+exact place.
 
 What a member may read is the rules' to say, and asked here once a search: ``readable()``
 (hidden and deleted posts) and ``questions_open_to()`` (answer-first, per question); a
 member's own posts they always find. The work is a fixed handful of queries (one each for
-paragraphs, questions, which questions are open, answers, comments), however many hits.
+paragraphs, questions, which questions are open, answers, comments, notes), however many
+hits.
 
 PostgreSQL searches in full text (``websearch_to_tsquery``: "a phrase", -word, or), ranked,
 through the GIN indexes of the models' ``search_vector``; other databases (SQLite) find
@@ -27,7 +29,7 @@ from studygroup.core.cards import Card
 from studygroup.groups.models import Membership, question_label
 
 from .citations import reading_url
-from .models import Answer, Comment
+from .models import Answer, AnyPost, Comment, Note
 from .rules import questions_open_to, readable
 
 LIMIT = 20  # hits shown in each group of results
@@ -129,6 +131,12 @@ def search(membership: Membership, query: str) -> Results:
         .select_related("author", "answer__question__group_question"),
         order=("-created", "-id"),
     )
+    notes = search_by.rows(
+        Note.objects.filter(readable(membership), group=group).select_related(
+            "author", "paragraph__chapter"
+        ),
+        order=("-created", "-id"),
+    )
     posts: list[tuple[float, int, Hit]] = []
     for a, snippet in answers:
         a.group = group
@@ -139,12 +147,17 @@ def search(membership: Membership, query: str) -> Results:
         label = f"Comment by {_name(c)} on {question_label(c.answer.question)}"
         hit = Hit(label, c.answer.question.body, c.get_absolute_url(), snippet)
         posts.append((c.rank, 1, hit))
+    for n, snippet in notes:
+        n.group = group
+        label = f"Note by {_name(n)} on ¶{n.paragraph.reference}"
+        title = f"{n.paragraph.chapter.number}. {n.paragraph.chapter.title}"
+        posts.append((n.rank, 2, Hit(label, title, n.get_absolute_url(), snippet)))
     posts.sort(key=lambda row: (-row[0], row[1]))
     results.posts = [hit for _, _, hit in posts[:LIMIT]]
     return results
 
 
-def _name(post: Answer | Comment) -> str:
+def _name(post: AnyPost) -> str:
     return post.author.name if post.author else "a former member"
 
 

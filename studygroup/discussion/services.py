@@ -16,7 +16,7 @@ from django.db.models import CharField, Count, F, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from content.models import Question
+from content.models import Paragraph, Question
 from studygroup.accounts.models import User
 from studygroup.core.errors import NotAllowed
 from studygroup.groups.audit import audit
@@ -29,11 +29,14 @@ from .models import (
     MAX_ANSWER,
     MAX_COMMENT,
     Answer,
+    AnyPost,
     Comment,
     Discussion,
+    Margin,
+    Note,
     Visit,
 )
-from .rules import DiscussionError, forget_standing, standing
+from .rules import LOCKED, LOCKED_NOTES, DiscussionError, forget_standing, standing
 
 __all__ = ["DiscussionError"]  # services raise it; views catch it from here
 
@@ -136,7 +139,7 @@ def answer_post(
     return answer
 
 
-def check_author(post: Answer | Comment, user: User) -> None:
+def check_author(post: AnyPost, user: User) -> None:
     """The author check: only the post's author changes it, and not once it is deleted."""
     if post.author_id != user.pk:
         raise NotAuthor("Only its author can change a post.")
@@ -144,22 +147,34 @@ def check_author(post: Answer | Comment, user: User) -> None:
         raise DiscussionError("That post was deleted.")
 
 
-def _locked(post: Answer | Comment) -> bool:
+def group_of(post: AnyPost) -> StudyGroup:
+    return post.answer.group if isinstance(post, Comment) else post.group
+
+
+def _locked(post: AnyPost) -> bool:
+    """Whether the post's thread takes no new posts (nor edits): its question, for an answer
+    and its comments; its paragraph's notes, for a note."""
+    if isinstance(post, Note):
+        return margin_locked(post.group, post.paragraph_id)
     answer = post if isinstance(post, Answer) else post.answer
     return Discussion.objects.filter(
         group_id=answer.group_id, question_id=answer.question_id, locked=True
     ).exists()
 
 
+def margin_locked(group: StudyGroup, paragraph_id: int) -> bool:
+    return Margin.objects.filter(group=group, paragraph_id=paragraph_id, locked=True).exists()
+
+
 @transaction.atomic
-def post_edit(*, post: Answer | Comment, user: User, body: str) -> Answer | Comment:
+def post_edit(*, post: AnyPost, user: User, body: str) -> AnyPost:
     check_author(post, user)
     if _locked(post):
-        raise DiscussionError("This question is locked: no new posts.")
+        raise DiscussionError(LOCKED_NOTES if isinstance(post, Note) else LOCKED)
     body = post_body(body, MAX_ANSWER if isinstance(post, Answer) else MAX_COMMENT)
     if body != post.body:
         before = post.body
-        group = post.group if isinstance(post, Answer) else post.answer.group
+        group = group_of(post)
         cited = citations.cite(group=group, body=body, post=post)  # what it cited before
         post.body, post.body_html, post.edited = body, cited.html, timezone.now()
         post.save(update_fields=["body", "body_html", "edited"])
@@ -169,7 +184,7 @@ def post_edit(*, post: Answer | Comment, user: User, body: str) -> Answer | Comm
 
 
 @transaction.atomic
-def post_delete(*, post: Answer | Comment, user: User) -> Answer | Comment:
+def post_delete(*, post: AnyPost, user: User) -> AnyPost:
     """The text goes; the post stays as a placeholder so its replies keep their place."""
     check_author(post, user)
     if citations.CITING_MARK in post.body_html:
@@ -250,8 +265,84 @@ def _comment_post(
     return comment
 
 
+def note_post(
+    *,
+    membership: Membership,
+    paragraph: Paragraph,
+    body: str,
+    parent: Note | None = None,
+    token: uuid.UUID | None = None,
+) -> Note:
+    """A note in the margin of a paragraph of the group's text, or a reply to one at any
+    depth. The same form sent twice (``token``) gives back the first note."""
+    author = membership.user
+    if token and (sent := Note.objects.filter(author=author, client_token=token).first()):
+        return sent
+    try:
+        return _note_post(
+            membership=membership, paragraph=paragraph, body=body, parent=parent, token=token
+        )
+    except IntegrityError:  # two copies at once: the other committed first
+        if token and (sent := Note.objects.filter(author=author, client_token=token).first()):
+            return sent
+        raise
+
+
 @transaction.atomic
-def post_hide(*, post: Answer | Comment, by: User, reason: str) -> Answer | Comment:
+def _note_post(
+    *,
+    membership: Membership,
+    paragraph: Paragraph,
+    body: str,
+    parent: Note | None,
+    token: uuid.UUID | None,
+) -> Note:
+    group = membership.group
+    if paragraph.chapter.text_id != group.text_id or (
+        parent and (parent.group_id != group.pk or parent.paragraph_id != paragraph.pk)
+    ):
+        raise DiscussionError("That paragraph is not in this group's text.")
+    body = post_body(body, MAX_COMMENT)
+    if margin_locked(group, paragraph.pk):
+        raise DiscussionError(LOCKED_NOTES)
+    cited = citations.cite(group=group, body=body)
+    note = Note.objects.create(
+        group=group,
+        paragraph=paragraph,
+        parent=parent,
+        author=membership.user,
+        body=body,
+        body_html=cited.html,
+        depth=parent.depth + 1 if parent else 0,
+        client_token=token,
+    )
+    # Nothing is derived from a margin's notes (its counts are counted), so no lock: only
+    # the path, which needs the new id, in a second narrow write.
+    note.path = Note.path_under(parent, note.pk)
+    note.save(update_fields=["path"])
+    cited.save(note)
+    events.note_posted.send(sender=Note, note=note, membership=membership)
+    return note
+
+
+@transaction.atomic
+def margin_set(*, group: StudyGroup, paragraph: Paragraph, locked: bool, by: User | None) -> Margin:
+    """Lock or unlock the notes on a paragraph in a group (a facilitator's)."""
+    margin, _ = Margin.objects.select_for_update().get_or_create(group=group, paragraph=paragraph)
+    if margin.locked != locked:
+        margin.locked = locked
+        margin.save(update_fields=["locked"])
+        audit(
+            group=group,
+            actor=by,
+            action=AuditEvent.Action.LOCK if locked else AuditEvent.Action.UNLOCK,
+            detail=f"Notes on ¶{paragraph.reference}",
+        )
+    return margin
+
+
+@transaction.atomic
+def post_hide(*, post: AnyPost, by: User, reason: str) -> AnyPost:
     """A facilitator hides a post: its author still sees it, with the reason."""
     reason = " ".join((reason or "").split())
     if not reason:
@@ -262,16 +353,14 @@ def post_hide(*, post: Answer | Comment, by: User, reason: str) -> Answer | Comm
     return post
 
 
-def _audit_post(post: Answer | Comment, by: User | None, action: str, extra: str = "") -> None:
-    kind, group = (
-        ("answer", post.group) if isinstance(post, Answer) else ("comment", post.answer.group)
-    )
+def _audit_post(post: AnyPost, by: User | None, action: str, extra: str = "") -> None:
+    kind, group = type(post).__name__.lower(), group_of(post)
     author = post.author.name if post.author else "a former member"
     audit(group=group, actor=by, action=action, detail=f"{author}'s {kind} #{post.pk}{extra}")
 
 
 @transaction.atomic
-def post_unhide(*, post: Answer | Comment, by: User | None = None) -> Answer | Comment:
+def post_unhide(*, post: AnyPost, by: User | None = None) -> AnyPost:
     post.hidden, post.hidden_by, post.hidden_reason = None, None, ""
     post.save(update_fields=["hidden", "hidden_by", "hidden_reason"])
     _audit_post(post, by, AuditEvent.Action.UNHIDE)

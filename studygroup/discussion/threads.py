@@ -44,6 +44,7 @@ class CommentCard(Card):
     # localises every int it renders), names escaped once a page, URLs and ids of slugs and
     # digits marked safe. Only the notice (a facilitator's reason) is escaped as it renders.
     pk: int
+    kind: str  # "comment", or "note" (in the margin): what the page calls it
     anchor: str  # "comment-12": its id on the page
     indent: str  # "0" to INDENT_LEVELS
     author: str
@@ -145,14 +146,19 @@ class Cards:
     """Turns posts into cards for one viewer on one question; what is the same for every
     card (the viewer, the group's slug, the clock, locked or not) is worked out once."""
 
+    KIND = "comment"  # of the rows ``comment()`` turns into cards: their anchors and URLs
+
     def __init__(self, standing: Standing) -> None:
         self.standing = standing
-        self.slug = standing.group.slug
-        self.viewer = standing.membership
-        self.facilitator = self.viewer.is_facilitator
-        self.open = not standing.locked
+        self.start(standing.membership, locked=standing.locked, since=standing.new_since)
+
+    def start(self, viewer: Membership, *, locked: bool, since: datetime | None) -> None:
+        self.slug = viewer.group.slug
+        self.viewer = viewer
+        self.facilitator = viewer.is_facilitator
+        self.open = not locked
         self.now = timezone.now()
-        self.since = standing.new_since  # what is new starts here (None: nothing is)
+        self.since = since  # what is new starts here (None: nothing is)
         self.names = Escaped()  # authors' names, escaped once a page
         self.revised: dict[tuple[str, int], list[Revised]] = {}
 
@@ -205,9 +211,11 @@ class Cards:
             replying_to = names[User.name_of(row[14], row[15])] if row[13] else "a former member"
         mine = author_id == self.viewer.user_id and deleted is None and self.open
         live = deleted is None
+        kind = self.KIND
         return CommentCard(
             pk=pk,
-            anchor=SafeString(f"comment-{pk}"),
+            kind=kind,
+            anchor=SafeString(f"{kind}-{pk}"),
             indent=SafeString(indent),
             author=names[User.name_of(row[11], row[12])] if author_id else FORMER,
             replying_to=replying_to,
@@ -219,10 +227,10 @@ class Cards:
             hidden=hidden is not None,
             new=self.is_new(created, author_id, deleted, hidden),
             reply_url=SafeString(f"{comments_url}?parent={pk}") if comments_url and live else "",
-            edit_url=self._url("comment_edit", pk) if mine else "",
-            delete_url=self._url("comment_delete", pk) if mine else "",
-            moderate_url=self._url("comment_moderate", pk) if self.facilitator and live else "",
-            revised=self.revised.get(("comment", pk), []) if see.text else [],
+            edit_url=self._url(f"{kind}_edit", pk) if mine else "",
+            delete_url=self._url(f"{kind}_delete", pk) if mine else "",
+            moderate_url=self._url(f"{kind}_moderate", pk) if self.facilitator and live else "",
+            revised=self.revised.get((kind, pk), []) if see.text else [],
         )
 
     def answer(

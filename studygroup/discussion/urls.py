@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import meetings, questions, reading, search
+from .views import margin, meetings, questions, reading, search
 
 app_name = "discussion"
 urlpatterns = [
@@ -14,6 +14,29 @@ urlpatterns = [
         name="meeting_pack",
     ),
     path("groups/<slug:slug>/read/<int:number>/", reading.read, name="read"),
+    # A paragraph's margin (its notes and the posts citing it), by its reference ¶15.11.
+    path(
+        "groups/<slug:slug>/read/<int:number>/notes/<int:position>/",
+        margin.margin,
+        name="margin",
+    ),
+    path(
+        "groups/<slug:slug>/read/<int:number>/notes/<int:position>/new/",
+        margin.note_create,
+        name="note_create",
+    ),
+    path(
+        "groups/<slug:slug>/read/<int:number>/notes/<int:position>/lock/",
+        margin.margin_lock,
+        name="margin_lock",
+    ),
+    path("groups/<slug:slug>/notes/<int:note_id>/edit/", margin.note_edit, name="note_edit"),
+    path("groups/<slug:slug>/notes/<int:note_id>/delete/", margin.note_delete, name="note_delete"),
+    path(
+        "groups/<slug:slug>/notes/<int:note_id>/moderate/",
+        margin.note_moderate,
+        name="note_moderate",
+    ),
     path("groups/<slug:slug>/search/", search.search, name="search"),
     path("groups/<slug:slug>/progress/", meetings.group_progress, name="progress"),
     path("groups/<slug:slug>/questions/<int:question_id>/", questions.question, name="question"),

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studygroup.accounts.models import User
-from studygroup.discussion.models import Answer, Comment
+from studygroup.discussion.models import Answer, AnyPost, Comment, Note
 from studygroup.discussion.rules import text_for
 from studygroup.groups.models import Membership, StudyGroup
 
@@ -38,12 +38,14 @@ def _quoted(words: str) -> str:
     return "\n".join("> " + line for line in lines)
 
 
-def _post(ref: list | None) -> Answer | Comment | None:
+def _post(ref: list | None) -> AnyPost | None:
     if not ref:
         return None
     kind, pk = ref
     if kind == "answer":
         return Answer.objects.select_related("question").filter(pk=pk).first()
+    if kind == "note":
+        return Note.objects.filter(pk=pk).first()
     return Comment.objects.select_related("answer__question").filter(pk=pk).first()
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from content.models import Question
 from studygroup.discussion import events as discussion_events
-from studygroup.discussion.models import Answer, Comment
+from studygroup.discussion.models import Answer, AnyPost, Comment, Note
 from studygroup.discussion.rules import standing
 from studygroup.groups import events as group_events
 from studygroup.groups.models import (
@@ -43,6 +43,7 @@ def connect() -> None:
     group_events.meeting_cancelled.connect(meeting_cancelled, dispatch_uid="notify-meeting-off")
     discussion_events.answer_posted.connect(answer_posted, dispatch_uid="notify-answer")
     discussion_events.comment_posted.connect(comment_posted, dispatch_uid="notify-comment")
+    discussion_events.note_posted.connect(note_posted, dispatch_uid="notify-note")
     discussion_events.post_edited.connect(post_edited, dispatch_uid="notify-edit")
 
 
@@ -59,7 +60,7 @@ def mentioned(group: StudyGroup, body: str) -> list:
 
 
 def _tell_mentioned(
-    post: Answer | Comment, group: StudyGroup, author, where: str, told: Iterable = ()
+    post: AnyPost, group: StudyGroup, author, where: str, told: Iterable = ()
 ) -> None:
     """Members named as @username hear of it, unless already told of this post."""
     notify(
@@ -282,14 +283,37 @@ def comment_posted(sender, *, comment: Comment, membership: Membership, **_) -> 
     _tell_watchers(comment, answer.question, group, author, told)
 
 
-def post_edited(sender, *, post: Answer | Comment, user, body_before: str, **_) -> None:
+def note_posted(sender, *, note: Note, membership: Membership, **_) -> None:
+    """The author of the note replied to hears of the reply (if still in the group); those
+    @mentioned hear of the mention. A note is read by the whole group, so no answer-first."""
+    group, author, parent = membership.group, membership.user, note.parent
+    where = f"on ¶{note.paragraph.reference}"
+    replied_to = parent.author if parent else None
+    if replied_to and not Membership.objects.filter(group=group, user=replied_to).exists():
+        replied_to = None  # they have left the group
+    if parent is not None:
+        phrase = f"replied to your note {where}"
+        notify(
+            recipients=[replied_to],
+            kind=Notification.Kind.REPLY,
+            group=group,
+            text=f"{author.name} {phrase}",
+            topic=f"reply:note:{parent.pk}",
+            phrase=phrase,
+            url=note.get_absolute_url(),
+            actor=author,
+            post=note,
+        )
+    _tell_mentioned(note, group, author, f"in a note {where}", told=[replied_to])
+
+
+def post_edited(sender, *, post: AnyPost, user, body_before: str, **_) -> None:
     """Those newly @mentioned by an edit hear of it; those mentioned before already did."""
-    is_answer = isinstance(post, Answer)
-    group = post.group if isinstance(post, Answer) else post.answer.group  # narrows for mypy
+    group = post.answer.group if isinstance(post, Comment) else post.group
     _tell_mentioned(
         post,
         group,
         user,
-        "in an answer" if is_answer else "in a comment",
+        f"in {'an' if isinstance(post, Answer) else 'a'} {type(post).__name__.lower()}",
         told=set(mentioned(group, body_before)),
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from content.models import Question
 from studygroup.accounts.models import User
-from studygroup.discussion.models import Answer, Comment
+from studygroup.discussion.models import AnyPost
 from studygroup.groups.models import Membership, StudyGroup
 
 from .mail import next_digest
@@ -26,7 +26,7 @@ def notify(
     text: str,
     url: str,
     actor: User | None = None,
-    post: Answer | Comment | None = None,
+    post: AnyPost | None = None,
     details: str = "",
     topic: str = "",
     phrase: str = "",
@@ -64,7 +64,7 @@ def notify(
         )
         for user in fresh.values()
     )
-    ref = None if post is None else ["answer" if isinstance(post, Answer) else "comment", post.pk]
+    ref = None if post is None else [type(post).__name__.lower(), post.pk]  # "answer", ...
     ids = list(users)
     # After the commit (a rolled-back write tells nobody), as tasks for the worker; robust: a
     # queue that cannot be written must not turn a saved post into an error.

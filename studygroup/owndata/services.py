@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from studygroup.accounts.models import User
-from studygroup.discussion.models import Answer, Citation, Comment
+from studygroup.discussion.models import Answer, Citation, Comment, Note
 from studygroup.groups import services as group_services
 from studygroup.groups.models import Membership, ReadingMark
 
@@ -21,6 +21,7 @@ def account_data(user: User) -> dict[str, Any]:
     comments = Comment.objects.filter(author=user).select_related(
         "answer__group", "answer__question", "parent__author"
     )
+    notes = Note.objects.filter(author=user).select_related("group", "paragraph__chapter")
     memberships = Membership.objects.filter(user=user).select_related("group")
     marks = ReadingMark.objects.filter(membership__user=user).select_related(
         "membership__group", "chapter", "reading"
@@ -62,6 +63,19 @@ def account_data(user: User) -> dict[str, Any]:
             }
             for c in comments
         ],
+        "notes": [
+            {
+                "group": n.group.name,
+                "paragraph": f"¶{n.paragraph.reference}",
+                "in_reply_to": "a note" if n.parent_id else None,
+                "body": n.body,
+                "created": n.created.isoformat(),
+                "edited": n.edited.isoformat() if n.edited else None,
+                "deleted": n.deleted is not None,
+                "hidden_reason": n.hidden_reason if n.hidden else None,
+            }
+            for n in notes
+        ],
         "reading_done": [
             {
                 "group": m.membership.group.name,
@@ -76,10 +90,11 @@ def account_data(user: User) -> dict[str, Any]:
 def account_markdown(data: dict[str, Any]) -> str:
     lines = [f"# Everything {data['account']['username']} wrote on studygroup", ""]
     lines += [f"Exported {data['exported']}.", ""]
-    for kind in ("answers", "comments"):
+    for kind in ("answers", "comments", "notes"):
         lines += [f"## {kind.capitalize()}", ""]
         for post in data[kind]:
-            lines += [f"### {post['group']}: {post['question']}", f"*{post['created']}*", ""]
+            on = post.get("question") or f"note on {post['paragraph']}"
+            lines += [f"### {post['group']}: {on}", f"*{post['created']}*", ""]
             lines += [post["body"] or "*(deleted)*", ""]
     return "\n".join(lines)
 
@@ -104,11 +119,12 @@ def account_delete(*, user: User, erase_posts: bool = False) -> None:
         )
     if erase_posts:
         now = timezone.now()
-        for model in (Answer, Comment):
+        for model in (Answer, Comment, Note):
             model.objects.filter(author=user, deleted__isnull=True).update(
                 body="", body_html="", deleted=now
             )
         # What the erased posts quoted goes with their text (as services.post_delete does).
         Citation.objects.filter(answer__author=user).delete()
         Citation.objects.filter(comment__author=user).delete()
+        Citation.objects.filter(note__author=user).delete()
     user.delete()

@@ -240,7 +240,9 @@ def test_queries_stay_the_same_as_questions_and_answers_grow(
     with django_assert_num_queries(small):
         html = page(client.get(url))
     assert html.count("5 members have answered") == 6
-    assert small <= 12, f"the reading view runs {small} queries"
+    # 12 before the margin; it adds its counts (one grouped query) and which questions the
+    # member reads the others' answers on (answer-first, for the counts of citing posts).
+    assert small <= 14, f"the reading view runs {small} queries"
 
 
 def test_a_retired_chapter_still_reads_in_the_group(group, member, membership, meeting):

@@ -76,7 +76,7 @@ def test_finds_an_answer_and_a_comment_by_their_permalinks(
     html = results(found(logged_in(member), group, "zebrafinch"))
     assert f'href="{mine.get_absolute_url()}"' in html
     assert f'href="{theirs.get_absolute_url()}"' in html
-    assert "Answers &amp; comments" in html
+    assert "Answers, comments &amp; notes" in html
     assert "Answer by Max Member" in html and "Comment by Mia Member" in html
 
 
@@ -120,7 +120,7 @@ def test_answer_first_hides_others_answers_and_their_comments_until_one_answers(
     client = logged_in(member)
     html = results(found(client, group, "okapi"))
     assert theirs.get_absolute_url() not in html and on_it.get_absolute_url() not in html
-    assert "Okapi" not in html and "Answers &amp; comments" not in html  # not even a count
+    assert "Okapi" not in html and "Answers, comments &amp; notes" not in html  # not even a count
     assert "Nothing found" in html
     assert question.pk not in questions_open_to(membership)
 

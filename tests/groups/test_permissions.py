@@ -14,7 +14,7 @@ from django.urls import get_resolver, reverse
 
 from content.models import Question, StudyText
 from studygroup.discussion import services as discussion
-from studygroup.discussion.models import Answer, Discussion
+from studygroup.discussion.models import Answer, Discussion, Margin, Note
 from studygroup.groups.models import Attendance, Meeting, Membership, StudyGroup
 from studygroup.notifications.models import Watch
 from tests.support import CONFIRM, SHIPPED_SLUG, build_cast, logged_in, page
@@ -56,6 +56,11 @@ def _with_discussion(cast):
         facilitator: discussion.comment_post(
             membership=by[facilitator], answer=answers[member], body="A comment."
         ),
+    }
+    cast.paragraph = cast.chapter.paragraphs.select_related("chapter").first()
+    cast.notes = {
+        pk: discussion.note_post(membership=m, paragraph=cast.paragraph, body="A note.")
+        for pk, m in by.items()
     }
     return cast
 
@@ -134,6 +139,19 @@ def members_answer(cast, user):
 
 def members_comment(cast, user):
     return [cast.group.slug, cast.comments[cast.membership.user_id].pk]
+
+
+def paragraph_ref(cast, user):
+    return [cast.group.slug, *cast.paragraph.place]
+
+
+def own_note(cast, user):
+    member = cast.membership.user_id
+    return [cast.group.slug, cast.notes.get(getattr(user, "pk", None), cast.notes[member]).pk]
+
+
+def members_note(cast, user):
+    return [cast.group.slug, cast.notes[cast.membership.user_id].pk]
 
 
 HIDE = {"action": "hide", "reason": "Off topic."}
@@ -314,6 +332,57 @@ TABLE = [
     Row("discussion:comment_edit", "post", (LOGIN, 404, 302, 302), own_comment, {"body": "Edit"}),
     Row("discussion:comment_delete", "post", (LOGIN, 404, 302, 302), own_comment),
     Row("discussion:comment_moderate", "post", (LOGIN, 404, 403, 302), members_comment, HIDE),
+    # The margin: notes on a paragraph, by every member; locked and hidden by facilitators.
+    Row("discussion:margin", "get", (LOGIN, 404, 200, 200), paragraph_ref),
+    Row("discussion:note_create", "get", (LOGIN, 404, 200, 200), paragraph_ref),
+    Row(
+        "discussion:note_create",
+        "post",
+        (LOGIN, 404, 302, 302),
+        paragraph_ref,
+        {"body": "A fresh note."},
+        effect=lambda c, u: Note.objects.filter(author=u, body="A fresh note.").exists(),
+        took=(False, False, True, True),
+    ),
+    Row("discussion:note_edit", "get", (LOGIN, 404, 200, 200), own_note),
+    Row(
+        "discussion:note_edit",
+        "post",
+        (LOGIN, 404, 302, 302),
+        own_note,
+        {"body": "Edited note."},
+        effect=lambda c, u: Note.objects.filter(author=u, body="Edited note.").exists(),
+        took=(False, False, True, True),
+    ),
+    Row("discussion:note_delete", "get", (LOGIN, 404, 200, 200), own_note),
+    Row(
+        "discussion:note_delete",
+        "post",
+        (LOGIN, 404, 302, 302),
+        own_note,
+        effect=lambda c, u: Note.objects.filter(author=u, deleted__isnull=False).exists(),
+        took=(False, False, True, True),
+    ),
+    Row("discussion:note_moderate", "get", (LOGIN, 404, 403, 200), members_note),
+    Row(
+        "discussion:note_moderate",
+        "post",
+        (LOGIN, 404, 403, 302),
+        members_note,
+        HIDE,
+        effect=lambda c, u: Note.objects.filter(pk=c.notes[c.membership.user_id].pk)
+        .exclude(hidden=None)
+        .exists(),
+    ),
+    Row("discussion:margin_lock", "get", (LOGIN, 404, 403, 302), paragraph_ref),
+    Row(
+        "discussion:margin_lock",
+        "post",
+        (LOGIN, 404, 403, 302),
+        paragraph_ref,
+        {"locked": "on"},
+        effect=lambda c, u: Margin.objects.filter(group=c.group, locked=True).exists(),
+    ),
     # Notifications are each user's own, not a group's: anyone signed in has a list.
     Row("notifications:inbox", "get", (LOGIN, 200, 200, 200), nothing),
     Row("notifications:read", "post", (LOGIN, 302, 302, 302), nothing),
@@ -428,6 +497,7 @@ def test_a_get_of_a_write_goes_to_its_form_and_writes_nothing(cast, name):
         ("discussion:question_all", question_id),
         ("discussion:answer", members_answer),
         ("discussion:comments_more", members_answer),
+        ("discussion:margin", paragraph_ref),
         ("notifications:inbox", nothing),
     ],
 )

@@ -5,46 +5,37 @@ its own (GET), so a link works where JavaScript does not."""
 import uuid
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_http_methods, require_safe
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django.views.decorators.http import require_safe
 
 from content.models import Chapter, Question
 from studygroup.accounts.drafts import take_draft
 from studygroup.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
-from studygroup.core.http import HtmxHttpRequest, confirm_page, parse_id
+from studygroup.core.http import parse_id
 from studygroup.core.ratelimit import limited
 from studygroup.groups.access import group_for_facilitator, group_for_member
 from studygroup.groups.models import Membership, StudyGroup
 
 from .. import citations, services, threads
 from ..access import answer_for_member, comment_for_member, question_for_group
-from ..forms import AnswerForm, CommentForm, DiscussionForm, HideForm
-from ..models import Answer, Comment
-from ..rules import shown, standing
-
-FORM_OR_WRITE = require_http_methods(["GET", "HEAD", "POST"])
-
-
-def question_url(group: StudyGroup, question_id: int, anchor: str = "") -> str:
-    url = reverse("discussion:question", args=[group.slug, question_id])
-    return f"{url}#{anchor}" if anchor else url
-
-
-def _anchor(post: Answer | Comment) -> str:
-    return f"answer-{post.pk}" if isinstance(post, Answer) else f"comment-{post.pk}"
-
-
-def _answer_of(post: Answer | Comment) -> Answer:
-    return post if isinstance(post, Answer) else post.answer
-
+from ..forms import AnswerForm, CommentForm, DiscussionForm
+from ..models import Comment
+from ..rules import standing
+from .posts import (
+    FORM_OR_WRITE,
+    answer_fragment,
+    delete,
+    edit,
+    form_page,
+    moderate,
+    question_url,
+    readable_html,
+)
 
 # ---------------------------------------------------------------- reading
 
@@ -159,103 +150,6 @@ def comments_more(request: AuthenticatedHtmxHttpRequest, slug: str, answer_id: i
     )
 
 
-def _answer_fragment(
-    request: HttpRequest, membership: Membership, answer: Answer, just_posted: int | None = None
-) -> HttpResponse:
-    answer.refresh_from_db()
-    here = standing(membership, answer.question)
-    return render(
-        request,
-        "discussion/question.html#answer",
-        {
-            "group": membership.group,
-            "membership": membership,
-            "thread": threads.ThreadPage(here),
-            "answer": threads.answer_card(here, answer, just_posted=just_posted),
-        },
-    )
-
-
-def _comment_fragment(
-    request: HttpRequest, membership: Membership, comment: Comment
-) -> HttpResponse:
-    """One comment, as this viewer now sees it (after an edit, a delete, a hide)."""
-    card = threads.comment_card(standing(membership, comment.answer.question), comment)
-    return render(
-        request,
-        "discussion/question.html#comment",
-        {"group": membership.group, "membership": membership, "comment": card},
-    )
-
-
-def _post_fragment(
-    request: HttpRequest, membership: Membership, post: Answer | Comment
-) -> HttpResponse:
-    if isinstance(post, Comment):
-        return _comment_fragment(request, membership, post)
-    return _answer_fragment(request, membership, post)
-
-
-# ---------------------------------------------------------------- forms, pages and refusals
-
-
-def _form_page(
-    request: HtmxHttpRequest,
-    form: forms.Form,
-    *,
-    form_id: str,
-    title: str,
-    back: str,
-    target: str,
-    submit: str,
-    hidden: dict[str, object] | None = None,
-    context_post: str = "",
-    quoted_html: str = "",
-    status: int = 200,
-) -> HttpResponse:
-    """A post's form: in place with htmx (a fetched reply form, or a refused post with what
-    was typed), on a page of its own without."""
-    form.auto_id = f"{form_id}-%s"  # ids unique on the page
-    form.fields["body"].widget.attrs["autofocus"] = True
-    context = {
-        "submit": submit,
-        "form": form,
-        "form_id": form_id,
-        "action": request.path,
-        "title": title,
-        "back": back,
-        "target": target,
-        "hidden": hidden or {},
-        "context_post": context_post,
-        # What is replied to, as the replier may read it (the page without JavaScript).
-        "quoted_html": quoted_html,
-    }
-    if request.htmx:
-        response = render(request, "discussion/post_form.html#form", context)
-        if request.method == "POST":  # a refusal: the form it came from is replaced
-            response = reswap(retarget(response, f"#{form_id}"), "outerHTML")
-        return response
-    return render(request, "discussion/post_form.html", context, status=status)
-
-
-def _readable_html(membership: Membership, post: Answer | Comment) -> str:
-    """A post's text as this member may read it, or the line saying why not."""
-    see = shown(
-        deleted=post.is_deleted,
-        hidden=post.is_hidden,
-        hidden_reason=post.hidden_reason,
-        author_id=post.author_id,
-        viewer=membership,
-    )
-    return mark_safe(post.body_html) if see.text else see.notice  # sanitised when saved
-
-
-def _htmx_refusal(request: HttpRequest, title: str, reason: str) -> HttpResponse:
-    """Nothing to swap: the page shows the reason in an alert (static/js/site.js)."""
-    response = reswap(HttpResponse(), "none")
-    return trigger_client_event(response, "studygroup:refused", {"message": f"{title}: {reason}"})
-
-
 # ---------------------------------------------------------------- answers
 
 
@@ -292,7 +186,7 @@ def answer_create(
                     },
                 )
             return redirect(question_url(group, q.pk, f"answer-{answer.pk}"))
-    return _form_page(
+    return form_page(
         request,
         form,
         form_id="answer-form",
@@ -304,50 +198,11 @@ def answer_create(
     )
 
 
-def _edit(
-    request: AuthenticatedHtmxHttpRequest,
-    membership: Membership,
-    post: Answer | Comment,
-    form_class: type[AnswerForm] | type[CommentForm],
-) -> HttpResponse:
-    anchor = _anchor(post)
-    answer = _answer_of(post)
-    group = membership.group
-    back = question_url(group, answer.question_id, anchor)
-    if request.method == "POST":
-        form = form_class(request.POST)
-        if form.is_valid():
-            try:
-                services.post_edit(post=post, user=request.user, body=form.cleaned_data["body"])
-            except services.DiscussionError as exc:
-                form.add_error("body", str(exc))
-            else:
-                if request.htmx:
-                    return _post_fragment(request, membership, post)
-                return redirect(back)
-    else:
-        services.check_author(post, request.user)
-        body = post.body
-        if post is answer and (quote := citations.quote_start(group, request.GET.get("cite"))):
-            body = f"{body.rstrip()}\n\n{quote}"  # "Cite" for a member who has answered
-        form = form_class(initial={"body": body} | take_draft(request, request.path))
-    return _form_page(
-        request,
-        form,
-        form_id=f"edit-{anchor}",
-        title="Edit your answer" if post is answer else "Edit your comment",
-        back=back,
-        target=f"#{anchor}",
-        submit="Save",
-        status=400 if request.method == "POST" else 200,
-    )
-
-
 @login_required
 @FORM_OR_WRITE
 def answer_edit(request: AuthenticatedHtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
-    return _edit(request, membership, answer_for_member(group, membership, answer_id), AnswerForm)
+    return edit(request, membership, answer_for_member(group, membership, answer_id), AnswerForm)
 
 
 @login_required
@@ -355,42 +210,14 @@ def answer_edit(request: AuthenticatedHtmxHttpRequest, slug: str, answer_id: int
 def comment_edit(request: AuthenticatedHtmxHttpRequest, slug: str, comment_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     comment = comment_for_member(group, membership, comment_id)
-    return _edit(request, membership, comment, CommentForm)
-
-
-def _delete(
-    request: AuthenticatedHtmxHttpRequest, membership: Membership, post: Answer | Comment
-) -> HttpResponse:
-    answer = _answer_of(post)
-    back = question_url(membership.group, answer.question_id, _anchor(post))
-    if request.method != "POST":
-        services.check_author(post, request.user)
-        kind = "answer" if post is answer else "comment"
-        return confirm_page(
-            request,
-            title=f"Delete your {kind}?",
-            message="Its text goes for good; "
-            + ("its comments stay." if post is answer else "replies to it stay."),
-            submit=f"Delete my {kind}",
-            back=back,
-            quoted_html=_readable_html(membership, post),
-        )
-    try:
-        services.post_delete(post=post, user=request.user)
-    except services.DiscussionError as exc:
-        if request.htmx:
-            return _htmx_refusal(request, "Not deleted", str(exc))
-        messages.error(request, str(exc))
-    if request.htmx:
-        return _post_fragment(request, membership, post)
-    return redirect(back)
+    return edit(request, membership, comment, CommentForm)
 
 
 @login_required
 @FORM_OR_WRITE
 def answer_delete(request: AuthenticatedHtmxHttpRequest, slug: str, answer_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
-    return _delete(request, membership, answer_for_member(group, membership, answer_id))
+    return delete(request, membership, answer_for_member(group, membership, answer_id))
 
 
 @login_required
@@ -399,7 +226,7 @@ def comment_delete(
     request: AuthenticatedHtmxHttpRequest, slug: str, comment_id: int
 ) -> HttpResponse:
     group, membership = group_for_member(request, slug)
-    return _delete(request, membership, comment_for_member(group, membership, comment_id))
+    return delete(request, membership, comment_for_member(group, membership, comment_id))
 
 
 # ---------------------------------------------------------------- comments
@@ -439,7 +266,7 @@ def comment_create(
                 form.add_error("body", str(exc))
             else:
                 if request.htmx:
-                    return _answer_fragment(request, membership, answer, just_posted=comment.pk)
+                    return answer_fragment(request, membership, answer, just_posted=comment.pk)
                 return redirect(comment.get_absolute_url())  # there even behind "more"
     else:
         standing(membership, answer.question).check_may_comment()
@@ -447,7 +274,7 @@ def comment_create(
     if parent:
         form.fields["body"].label = "Your reply"
     author = (parent or answer).author
-    return _form_page(
+    return form_page(
         request,
         form,
         form_id=form_id,
@@ -457,50 +284,12 @@ def comment_create(
         hidden={"parent": parent.pk} if parent else None,
         submit="Reply" if parent else "Comment",
         context_post=f"Replying to {author.name if author else 'a former member'}",
-        quoted_html=_readable_html(membership, parent or answer),
+        quoted_html=readable_html(membership, parent or answer),
         status=400 if request.method == "POST" else 200,
     )
 
 
 # ---------------------------------------------------------------- moderation
-
-
-def _moderate(
-    request: AuthenticatedHtmxHttpRequest, membership: Membership, post: Answer | Comment
-) -> HttpResponse:
-    kind = "answer" if isinstance(post, Answer) else "comment"
-    back = question_url(membership.group, _answer_of(post).question_id, _anchor(post))
-    if request.method != "POST":
-        if post.is_hidden:
-            return confirm_page(
-                request,
-                title=f"Show this {kind} again?",
-                message=f"It was hidden: {post.hidden_reason}",
-                submit=f"Show the {kind} again",
-                back=back,
-                hidden={"action": "unhide"},
-                quoted_html=_readable_html(membership, post),
-            )
-        return render(
-            request,
-            "discussion/moderate.html#form" if request.htmx else "discussion/moderate.html",
-            {"kind": kind, "post": post, "action": request.path, "back": back},
-        )
-    form = HideForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise services.DiscussionError("Choose to hide or show the post.")
-        if form.cleaned_data["action"] == "hide":
-            services.post_hide(post=post, by=request.user, reason=form.cleaned_data["reason"])
-        else:
-            services.post_unhide(post=post, by=request.user)
-    except services.DiscussionError as exc:
-        if request.htmx:
-            return _htmx_refusal(request, "Not changed", str(exc))
-        messages.error(request, str(exc))
-    if request.htmx:
-        return _post_fragment(request, membership, post)
-    return redirect(back)
 
 
 @login_required
@@ -509,7 +298,7 @@ def answer_moderate(
     request: AuthenticatedHtmxHttpRequest, slug: str, answer_id: int
 ) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
-    return _moderate(request, membership, answer_for_member(group, membership, answer_id))
+    return moderate(request, membership, answer_for_member(group, membership, answer_id))
 
 
 @login_required
@@ -518,7 +307,7 @@ def comment_moderate(
     request: AuthenticatedHtmxHttpRequest, slug: str, comment_id: int
 ) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
-    return _moderate(request, membership, comment_for_member(group, membership, comment_id))
+    return moderate(request, membership, comment_for_member(group, membership, comment_id))
 
 
 @login_required

@@ -1,6 +1,7 @@
 """A chapter as the group reads it: the text, the meetings that assign it, the member's tick,
-the group's questions on it with how many have answered, and the group's previous and next
-chapter. Its typography is the public chapter page's (content/chapter.html#article)."""
+the group's questions on it with how many have answered, the margin of each paragraph (the
+group's notes and the posts citing it), and the group's previous and next chapter. Its
+typography is the public chapter page's (content/chapter.html#article)."""
 
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from studygroup.groups.access import group_for_member
 from studygroup.groups.models import Meeting, ReadingMark
 
 from ..reports import answered_counts
+from ..rules import margin_counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,9 @@ def read(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpRespo
             "chapter": chapter,
             "paragraphs": paragraphs,
             "cite_url": request.path if questions else "",
+            # The margin beside each paragraph: the counts, its notes on demand.
+            "margin_template": "discussion/read.html#margin",
+            "margins": margin_counts(membership, chapter.pk),
             "citing": citing,
             "meetings": [
                 ChapterMeeting(m, [c for c in m.chapters.all() if c.pk != chapter.pk])
