@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from content.models import Question
 from studygroup.core import ratelimit
-from studygroup.discussion.models import Answer
+from studygroup.discussion.models import Answer, Note
 from studygroup.groups import services as group_services
 from tests.project.helpers import run_django, start_django
 
@@ -87,6 +87,10 @@ def test_posting_is_limited_per_member(client, shipped_text, facilitator):
     response = client.post(url, {"body": "One too many."}, headers={"HX-Request": "true"})
     assert response.status_code == 429
     assert Answer.objects.filter(group=group).count() == 4
+    # One limit for every post: a note in the margin counts against the same one.
+    note = reverse("discussion:note_create", args=[group.slug, 15, 2])
+    assert client.post(note, {"body": "A note too many."}).status_code == 429
+    assert not Note.objects.exists()
 
 
 # ----------------------------------------------------------------- who the client is

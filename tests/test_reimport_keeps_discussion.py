@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from content.models import Chapter, Paragraph, Question, StudyText
-from studygroup.discussion.models import Answer, Comment
+from studygroup.discussion import services
+from studygroup.discussion.models import Answer, Comment, Note
 from tests.content.test_admin import IMPORT_URL, plan_form, preview
 from tests.support import ROOT, SHIPPED_SLUG, answer, comment, logged_in
 
@@ -224,3 +225,30 @@ def test_a_plan_that_changed_since_the_preview_is_shown_again(
     assert response.status_code == 200
     assert "The plan changed since you saw it" in response.content.decode()
     assert StudyText.objects.get().chapters.get(number=21).title == "Conclusions"
+
+
+@pytest.mark.parametrize("kind", ["note", "citation"])
+def test_a_paragraph_with_notes_or_citations_on_it_is_not_removed(
+    group, membership, seed_bytes, tmp_path, kind
+):
+    ordinary = Paragraph.objects.filter(chapter__number=21, kind=Paragraph.Kind.PLAIN)
+    target = ordinary.select_related("chapter").order_by("position").last()
+    elsewhere = Paragraph.objects.select_related("chapter").get(chapter__number=15, position=1)
+    if kind == "note":
+        services.note_post(membership=membership, paragraph=target, body="On this passage.")
+    else:
+        services.note_post(
+            membership=membership, paragraph=elsewhere, body=f"See ¶{target.reference}."
+        )
+    lines = shipped_lines(seed_bytes)
+    lines.remove(target.body)
+    before = (state(), list(Note.objects.values_list("pk", "paragraph_id", "body")))
+    out = StringIO()
+    with pytest.raises(CommandError, match="would be refused"):
+        call_command("import_text", str(write(tmp_path, lines)), "--dry-run", stdout=out)
+    assert re.search(
+        rf"¶21\.{target.position} removed: .* — resting on it: 1 {kind}", out.getvalue()
+    )
+    with pytest.raises(CommandError, match="Refused"):
+        import_text(write(tmp_path, lines), "--allow-removals")
+    assert (state(), list(Note.objects.values_list("pk", "paragraph_id", "body"))) == before

@@ -8,9 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection, connections
+from django.urls import reverse
 
+from content.models import Paragraph
 from studygroup.discussion import services
-from studygroup.discussion.models import Answer, Comment
+from studygroup.discussion.models import Answer, Comment, Note
 from studygroup.groups.models import Membership
 from tests.support import (
     HTMX,
@@ -33,6 +35,7 @@ def everything() -> tuple:
     return (
         list(Answer.objects.order_by("pk").values_list(*fields)),
         list(Comment.objects.order_by("pk").values_list(*fields)),
+        list(Note.objects.order_by("pk").values_list(*fields)),
     )
 
 
@@ -324,11 +327,26 @@ def test_questions_outside_the_group_are_not_found(
 
 @pytest.fixture
 def targets(group, membership, mia_membership, questions):
-    """The four forms a member writes in, as Max: each with its URL, form id and limit."""
+    """The forms a member writes in, as Max: each with its URL, form id and limit."""
     maxs = answer(membership, questions[1], "Max's answer.")
     mias = answer(mia_membership, questions[1], "Mia's answer.")
     maxs_comment = comment(membership, mias, "Max's comment.")
+    paragraph = Paragraph.objects.select_related("chapter").get(
+        chapter__text=group.text, chapter__number=15, position=2
+    )
+    maxs_note = services.note_post(membership=membership, paragraph=paragraph, body="Max's note.")
+    margin = [group.slug, 15, 2]
     return {
+        "note_create": SimpleNamespace(
+            url=reverse("discussion:note_create", args=margin),
+            form_id="note-on-p2",
+            limit=5_000,
+        ),
+        "note_edit": SimpleNamespace(
+            url=url("note_edit", group, maxs_note),
+            form_id=f"edit-note-{maxs_note.pk}",
+            limit=5_000,
+        ),
         "answer_create": SimpleNamespace(
             url=url("answer_create", group, questions[0]),
             form_id="answer-form",
@@ -357,6 +375,7 @@ def targets(group, membership, mia_membership, questions):
 
 
 TARGETS = ["answer_create", "answer_edit", "comment_create", "comment_edit"]
+WRITES = [*TARGETS, "note_create", "note_edit"]  # the margin's notes: no question to lock
 
 
 def assert_refused(response, target, htmx: bool, *, says: str, kept: str = "") -> None:
@@ -377,7 +396,7 @@ def assert_refused(response, target, htmx: bool, *, says: str, kept: str = "") -
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
-@pytest.mark.parametrize("name", TARGETS)
+@pytest.mark.parametrize("name", WRITES)
 @pytest.mark.parametrize("body", ["", "  \n\t "], ids=["empty", "blank"])
 def test_an_empty_post_is_refused(member, targets, name, htmx, body):
     target = targets[name]
@@ -388,7 +407,7 @@ def test_an_empty_post_is_refused(member, targets, name, htmx, body):
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
-@pytest.mark.parametrize("name", TARGETS)
+@pytest.mark.parametrize("name", WRITES)
 def test_an_overlong_post_is_refused_with_the_reason_and_kept(member, targets, name, htmx):
     target = targets[name]
     typed = "a" * (target.limit + 1)
@@ -398,14 +417,13 @@ def test_an_overlong_post_is_refused_with_the_reason_and_kept(member, targets, n
     assert everything() == before
 
 
-@pytest.mark.parametrize("name", TARGETS)
+@pytest.mark.parametrize("name", WRITES)
 def test_a_post_of_exactly_the_limit_is_taken(member, targets, name):
     target = targets[name]
     response = logged_in(member).post(target.url, {"body": "a" * target.limit})
     assert response.status_code == 302
-    assert (
-        Answer.objects.filter(body="a" * target.limit).exists()
-        or Comment.objects.filter(body="a" * target.limit).exists()
+    assert any(
+        model.objects.filter(body="a" * target.limit).exists() for model in (Answer, Comment, Note)
     )
 
 
