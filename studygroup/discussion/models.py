@@ -152,7 +152,7 @@ class Comment(Post):
         return min(self.depth, INDENT_LEVELS)
 
     @staticmethod
-    def path_under(parent: "Comment | None", pk: int) -> str:
+    def path_under(parent: "Comment | Note | None", pk: int) -> str:
         if parent is None:
             return path_segment(pk)
         prefix = parent.path

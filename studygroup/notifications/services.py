@@ -64,7 +64,9 @@ def notify(
         )
         for user in fresh.values()
     )
-    ref = None if post is None else [type(post).__name__.lower(), post.pk]  # "answer", ...
+    ref: list[int | str] | None = None
+    if post is not None:
+        ref = [type(post).__name__.lower(), post.pk]  # "answer", "comment" or "note"
     ids = list(users)
     # After the commit (a rolled-back write tells nobody), as tasks for the worker; robust: a
     # queue that cannot be written must not turn a saved post into an error.

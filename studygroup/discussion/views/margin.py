@@ -30,7 +30,7 @@ from ..rules import LOCKED_NOTES, margin_counts
 from .posts import FORM_OR_WRITE, delete, edit, form_page, moderate, readable_html
 
 
-def _margin_context(membership: Membership, paragraph: Paragraph, **extra: Any) -> dict:
+def _margin_context(membership: Membership, paragraph: Paragraph, **extra: Any) -> dict[str, Any]:
     page = margin_page(membership, paragraph)
     form = NoteForm(initial={"token": uuid.uuid4()})
     form.auto_id = f"note-on-{paragraph.anchor}-%s"

@@ -18,7 +18,7 @@ from studygroup.core.http import HtmxHttpRequest, confirm_page
 from studygroup.groups.models import Membership, StudyGroup
 
 from .. import citations, margin, services, threads
-from ..forms import AnswerForm, CommentForm, HideForm
+from ..forms import HideForm, PostForm
 from ..margin import margin_url
 from ..models import Answer, AnyPost, Comment, Note
 from ..rules import shown, standing
@@ -157,7 +157,7 @@ def edit(
     request: AuthenticatedHtmxHttpRequest,
     membership: Membership,
     post: AnyPost,
-    form_class: type[AnswerForm] | type[CommentForm],
+    form_class: type[PostForm],
 ) -> HttpResponse:
     """Editing one's own post (answer, comment or note): the form, and the edit."""
     anchor, kind = _anchor(post), _kind(post)
