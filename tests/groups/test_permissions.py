@@ -370,9 +370,9 @@ TABLE = [
         (LOGIN, 404, 403, 302),
         members_note,
         HIDE,
-        effect=lambda c, u: Note.objects.filter(pk=c.notes[c.membership.user_id].pk)
-        .exclude(hidden=None)
-        .exists(),
+        effect=lambda c, u: (
+            Note.objects.filter(pk=c.notes[c.membership.user_id].pk).exclude(hidden=None).exists()
+        ),
     ),
     Row("discussion:margin_lock", "get", (LOGIN, 404, 403, 302), paragraph_ref),
     Row(
