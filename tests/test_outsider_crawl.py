@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from content.models import Question
+from content.models import Paragraph, Question
 from studygroup.discussion import services as discussion
 from studygroup.groups import services as groups
 from studygroup.groups.models import JoinRequest, Membership
@@ -58,6 +58,12 @@ def world(facilitator, member, outsider, shipped_text):
         membership=b_membership, question=text_q, body="Bravo answer text"
     )
     comment = discussion.comment_post(membership=b_owner, answer=answer, body="Bravo comment")
+    # A note in B's margin of ¶15.2: the crawler's group A reads the same text, so the
+    # margin's address is one A may open, and B's note must not be in it.
+    paragraph = Paragraph.objects.get(chapter__text=shipped_text, chapter__number=15, position=2)
+    note = discussion.note_post(
+        membership=b_membership, paragraph=paragraph, body="Bravo margin note"
+    )
     requester = make_user("bwannabe", "Wanda Waiting")
     request = groups.group_join(user=requester, code=group_b.invite_code)
     assert isinstance(request, JoinRequest)
@@ -74,6 +80,7 @@ def world(facilitator, member, outsider, shipped_text):
         "Wanda Waiting",
         "Bravo answer text",
         "Bravo comment",
+        "Bravo margin note",
         "Bravo's own secret question",
         "Bravo's private notes",
         group_b.invite_code,
@@ -87,6 +94,8 @@ def world(facilitator, member, outsider, shipped_text):
         "question_id": [own_q.pk, MADE_UP],
         "answer_id": [answer.pk, MADE_UP],
         "comment_id": [comment.pk, MADE_UP],
+        "note_id": [note.pk, MADE_UP],
+        "position": [2, MADE_UP],
         "kind": ["chapter", "reading", "bogus"],
         "item_id": [text_q.pk, MADE_UP],
         "code": [stale_code, "made-up-code"],
