@@ -114,6 +114,12 @@ def test_a_note_is_for_the_group_only(group, group_b, membership, outsider):
     )
     b_view = page(client.get(read_url(group_b)))
     assert margin_link(b_view, p) == "Note"
+    for opened in (
+        client.get(margin_url(group_b, p)),
+        client.get(margin_url(group_b, p), headers=HTMX),
+    ):
+        assert "No notes on this paragraph yet" in page(opened)
+        assert "Ours alone." not in page(opened)
 
 
 def test_a_note_is_on_a_paragraph_of_the_group_s_text_under_a_note_of_that_paragraph(
