@@ -8,6 +8,10 @@ import threading
 
 import pytest
 
+from studygroup.groups import services
+from studygroup.groups.models import Membership
+from tests.support import user
+
 # Debian's headless shell (package chromium-headless-shell: the same Blink and V8, without the
 # desktop browser around them; what Playwright itself runs headless) costs half the CPU of the
 # full browser a journey, which is most of the browser tests' time; the full browser
@@ -151,3 +155,24 @@ def page(new_page):
 @pytest.fixture
 def phone_page(new_page):
     return new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+
+
+# The cast of the journeys: Fran facilitates "Tuesday Readers", Mo is in it. A journey file
+# that needs the group otherwise (answer-first, open to join) overrides ``group``.
+
+
+@pytest.fixture
+def facilitator(django_user_model):
+    return user(django_user_model, "fran", "Fran Facilitator")
+
+
+@pytest.fixture
+def group(facilitator, shipped_text):
+    return services.group_create(user=facilitator, text=shipped_text, name="Tuesday Readers")
+
+
+@pytest.fixture
+def member(django_user_model, group):
+    person = user(django_user_model, "mo", "Mo Member")
+    Membership.objects.create(group=group, user=person)
+    return person

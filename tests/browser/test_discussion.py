@@ -37,11 +37,6 @@ ANNAS_REPLY = "The garrison, mostly, and it wavered."
 
 
 @pytest.fixture
-def facilitator(django_user_model):
-    return user(django_user_model, "fran", "Fran Facilitator")
-
-
-@pytest.fixture
 def group(facilitator, shipped_text):
     """Answer-first is on: members see the others' answers once they have posted their own."""
     return services.group_create(

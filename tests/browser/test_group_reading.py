@@ -33,23 +33,6 @@ MINE = "The passage says it plainly: the alliance disarmed the workers."
 
 
 @pytest.fixture
-def facilitator(django_user_model):
-    return user(django_user_model, "fran", "Fran Facilitator")
-
-
-@pytest.fixture
-def group(facilitator, shipped_text):
-    return services.group_create(user=facilitator, text=shipped_text, name="Tuesday Readers")
-
-
-@pytest.fixture
-def member(django_user_model, group):
-    person = user(django_user_model, "mo", "Mo Member")
-    Membership.objects.create(group=group, user=person)
-    return person
-
-
-@pytest.fixture
 def meeting_day() -> date:
     return datetime.now(LONDON).date() + timedelta(days=7)
 

@@ -27,11 +27,6 @@ OPPOSITION = "16. The Defeat of the Joint Left Opposition"
 
 
 @pytest.fixture
-def facilitator(django_user_model):
-    return user(django_user_model, "fran", "Fran Facilitator")
-
-
-@pytest.fixture
 def group(facilitator, shipped_text):
     return services.group_create(
         user=facilitator,
@@ -39,13 +34,6 @@ def group(facilitator, shipped_text):
         name="Tuesday Readers",
         join_policy=StudyGroup.JoinPolicy.OPEN,
     )
-
-
-@pytest.fixture
-def member(django_user_model, group):
-    person = user(django_user_model, "mo", "Mo Member")
-    Membership.objects.create(group=group, user=person)
-    return person
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 from content.models import Paragraph
 from studygroup.discussion import services as discussion
 from studygroup.discussion.models import Note
-from studygroup.groups import services
 from studygroup.groups.models import Membership
 from tests.support import log_in, user
 
@@ -25,19 +24,6 @@ REPLY = "A quagmire the party walked into with its eyes open."
 
 
 # Set-up -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def group(django_user_model, shipped_text):
-    fran = user(django_user_model, "fran", "Fran Facilitator")
-    return services.group_create(user=fran, text=shipped_text, name="Tuesday Readers")
-
-
-@pytest.fixture
-def member(django_user_model, group):
-    person = user(django_user_model, "mo", "Mo Member")
-    Membership.objects.create(group=group, user=person)
-    return person
 
 
 @pytest.fixture
