@@ -28,6 +28,11 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # One renderer for every context and the compositor in the browser process: the
+    # contexts are one site's, kept apart by their storage, not their processes. A sixth
+    # less of Chromium's CPU a journey (test_discussion.py: 7.2 against 8.6 CPU-s).
+    "--in-process-gpu",
+    "--renderer-process-limit=1",
 ]
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
