@@ -55,6 +55,22 @@ def logged_in(user) -> Client:
     return client
 
 
+def session_cookie(user) -> str:
+    """The key of a session with ``user`` logged in, as ``force_login`` makes it, for a
+    client to carry: made once in a module's fixture, it saves a table of a few hundred
+    rows a log-in each (a test's changes to it roll back with the test)."""
+    return logged_in(user).cookies["sessionid"].value
+
+
+def still_logged_in(response) -> bool:
+    """Whether the client is still logged in after ``response``: read from the request it
+    made (a view that logs out puts the anonymous user there), not by loading the session
+    again, which cost the crawls a query a URL. A request refused before the session was
+    read (a NUL byte at the edge) left it as it was."""
+    user = getattr(response.wsgi_request, "user", None)
+    return user is None or user.is_authenticated
+
+
 def page(response) -> str:
     return response.content.decode()
 

@@ -17,7 +17,7 @@ from studygroup.discussion import services as discussion
 from studygroup.discussion.models import Answer, Discussion, Margin, Note
 from studygroup.groups.models import Attendance, Meeting, Membership, StudyGroup
 from studygroup.notifications.models import Watch
-from tests.support import CONFIRM, SHIPPED_SLUG, build_cast, logged_in, page
+from tests.support import CONFIRM, SHIPPED_SLUG, build_cast, logged_in, page, session_cookie
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,9 @@ def shared_cast(module_transaction, django_db_blocker):
     first question and commented on the other's answer; the second question is unanswered.
     Built once for the module's few hundred rows; each test's changes roll back."""
     with django_db_blocker.unblock():
-        return _with_discussion(build_cast(StudyText.objects.get(slug=SHIPPED_SLUG)))
+        cast = _with_discussion(build_cast(StudyText.objects.get(slug=SHIPPED_SLUG)))
+        cast.sessions = {role: session_cookie(user) for role, user in cast.users.items()}
+        return cast
 
 
 @pytest.fixture
@@ -425,7 +427,7 @@ def url_for(row: Row, cast, user) -> str:
 def test_permission_table(row, role, cast, client):
     user = cast.users.get(role)
     if user:
-        client.force_login(user)
+        client.cookies["sessionid"] = cast.sessions[role]
     url = url_for(row, cast, user)
     response = getattr(client, row.method)(url, row.data)
     expected = row.expect[ROLES[role]]
