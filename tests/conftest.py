@@ -4,7 +4,7 @@ Group A is the facilitator's (with the member in it, and approval needed to join
 join request can wait in it); group B is the outsider's own, so the outsider has real
 objects too. The shipped text is imported once a test session (per xdist worker) and every
 test reuses it inside its transaction; a transactional test (live server, races) finds it
-gone after the one before flushed the database, and imports it again.
+still there unless the one before wrote to it (tests/flushing.py), and imports it again.
 """
 
 import itertools
@@ -19,20 +19,16 @@ from content.importer import text_import
 from content.models import Question, StudyText
 from studygroup.groups import services as group_services
 from studygroup.groups.models import JoinRequest, Meeting, Membership, StudyGroup
+from tests import flushing
 from tests.support import (
     SHIPPED_SLUG,
     SHIPPED_TEXT,
-    SHIPPED_TITLE,
     answer,
     chapter,
     comment,
     make_user,
     plan_meeting,
 )
-
-
-def _import_shipped_text() -> StudyText:
-    return text_import(slug=SHIPPED_SLUG, data=SHIPPED_TEXT.read_bytes(), title=SHIPPED_TITLE).text
 
 
 @pytest.fixture(scope="session")
@@ -48,32 +44,28 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database, with the shipped text in it once for the whole session."""
+    """The test database, with the shipped text in it once for the whole session; a
+    transactional test's flush keeps it while it is as imported (tests/flushing.py)."""
+    flushing.install()
     with django_db_blocker.unblock():
-        _emptied_by_delete()
-        _import_shipped_text()
+        flushing.import_shipped_text()
 
 
-def _emptied_by_delete() -> None:
-    """After a transactional test (live server, races) Django empties every table with one
-    TRUNCATE; PostgreSQL makes new files for each of the 39 tables and their indexes, 0.35 s
-    a test, against 0.06 s for DELETEs of the few rows a test leaves. Foreign keys are
-    deferred to the commit, so the order of the DELETEs does not matter. SQLite's flush
-    already deletes."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return
-    truncate = connection.ops.sql_flush
-
-    def sql_flush(style, tables, *, reset_sequences=False, allow_cascade=False):
-        if reset_sequences or allow_cascade:
-            return truncate(
-                style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
-            )
-        return [f"DELETE FROM {connection.ops.quote_name(table)};" for table in tables]
-
-    connection.ops.sql_flush = sql_flush  # type: ignore[method-assign]
+@pytest.fixture(autouse=True)
+def _rollback_undoes_writes_to_the_text(request):
+    """A test inside a transaction (most) leaves the shipped text as it found it, whatever
+    it wrote there: the rollback undid it. Only a transactional test's writes stay."""
+    transactional = any(  # as pytest-django decides it
+        name in request.fixturenames
+        for name in ("transactional_db", "live_server", "django_db_reset_sequences")
+    ) or any(
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+        for marker in request.node.iter_markers("django_db")
+    )
+    before = flushing.shipped.as_imported
+    yield
+    if not transactional:
+        flushing.shipped.as_imported = before
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +148,7 @@ def seed_bytes() -> bytes:
 @pytest.fixture
 def shipped_text(db) -> StudyText:
     """The study text that ships with the project, as imported for the session."""
-    return StudyText.objects.filter(slug=SHIPPED_SLUG).first() or _import_shipped_text()
+    return StudyText.objects.filter(slug=SHIPPED_SLUG).first() or flushing.import_shipped_text()
 
 
 @pytest.fixture
