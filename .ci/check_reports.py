@@ -29,7 +29,8 @@ def main(args: list[str]) -> int:
     failed = False
     for arg in args:
         name, _, path = arg.partition("=")
-        cases = list(ET.parse(path).getroot().iter("testcase"))
+        report = ET.parse(path)
+        cases = list(report.getroot().iter("testcase"))
         for prefix in REQUIRED.get(name, []):
             ran = [c for c in cases if c.get("classname", "").startswith(prefix)]
             skipped = [c for c in ran if c.find("skipped") is not None]
@@ -37,7 +38,7 @@ def main(args: list[str]) -> int:
                 print(f"{name}: {prefix}: {len(ran)} collected, {len(skipped)} skipped")
                 failed = True
         skipped_all = sum(c.find("skipped") is not None for c in cases)
-        took = sum(float(suite.get("time", 0)) for suite in ET.parse(path).iter("testsuite"))
+        took = sum(float(suite.get("time", 0)) for suite in report.iter("testsuite"))
         budget = f" (budget {BUDGET[name]} s)" if name in BUDGET else ""
         print(f"{name}: {len(cases)} tests, {skipped_all} skipped, {took:.1f} s{budget}")
     return 1 if failed else 0

@@ -37,7 +37,7 @@ class ShippedText:
     def watch(self, execute, sql, params, many, context):
         if (
             self.as_imported
-            and not sql.lstrip().upper().startswith(READS)
+            and not sql.lstrip()[:9].upper().startswith(READS)
             and any(table in sql for table in self.tables)  # or a longer name: as written
         ):
             self.as_imported = False

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
@@ -57,9 +58,9 @@ def logged_in(user) -> Client:
 
 def session_cookie(user) -> str:
     """The key of a session with ``user`` logged in, as ``force_login`` makes it, for a
-    client to carry: made once in a module's fixture, it saves a table of a few hundred
-    rows a log-in each (a test's changes to it roll back with the test)."""
-    return logged_in(user).cookies["sessionid"].value
+    client or a browser to carry: made once in a module's fixture, it saves a table of a
+    few hundred rows a log-in each (a test's changes to it roll back with the test)."""
+    return logged_in(user).cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def still_logged_in(response) -> bool:
@@ -213,7 +214,6 @@ def log_in(page, live_server, username: str, *, through_the_form: bool = False) 
     journeys are about what comes after. ``through_the_form`` types the password into the
     log-in page, as a person does (some journeys do, so that page stays covered).
     """
-    from django.conf import settings
     from playwright.sync_api import expect
 
     if through_the_form:
@@ -222,9 +222,7 @@ def log_in(page, live_server, username: str, *, through_the_form: bool = False) 
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
     else:
-        client = Client()
-        client.force_login(get_user_model().objects.get(username=username))
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        cookie = session_cookie(get_user_model().objects.get(username=username))
         page.context.add_cookies(
             [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
         )

@@ -15,7 +15,7 @@ from tests.support import user
 # Debian's headless shell (package chromium-headless-shell: the same Blink and V8, without the
 # desktop browser around them; what Playwright itself runs headless) costs half the CPU of the
 # full browser a journey, which is most of the browser tests' time; the full browser
-# (CHROMIUM=/usr/bin/chromium) when the shell is not installed, and in one of CI's two runs.
+# (CHROMIUM=/usr/bin/chromium) when the shell is not installed, and in CI's last round.
 HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
 CHROMIUM = os.environ.get("CHROMIUM") or (
     HEADLESS_SHELL if shutil.which(HEADLESS_SHELL) else "/usr/bin/chromium"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -427,7 +428,7 @@ def url_for(row: Row, cast, user) -> str:
 def test_permission_table(row, role, cast, client):
     user = cast.users.get(role)
     if user:
-        client.cookies["sessionid"] = cast.sessions[role]
+        client.cookies[settings.SESSION_COOKIE_NAME] = cast.sessions[role]
     url = url_for(row, cast, user)
     response = getattr(client, row.method)(url, row.data)
     expected = row.expect[ROLES[role]]
