@@ -7,6 +7,7 @@ test reuses it inside its transaction; a transactional test (live server, races)
 still there unless the one before wrote to it (tests/flushing.py), and imports it again.
 """
 
+import gc
 import itertools
 import secrets
 from types import SimpleNamespace
@@ -29,6 +30,15 @@ from tests.support import (
     make_user,
     plan_meeting,
 )
+
+
+def pytest_collection_finish(session):
+    """What is there once the tests are collected (Django, the apps, every test module) lives
+    as long as the run: frozen out of the collector's reach, so its full collections stop
+    walking it again and again (tests/discussion and tests/groups on two workers: 28.6
+    against 31.6 CPU-s; the suite without the journeys, interleaved: 0.94-0.97 the time)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(scope="session")
