@@ -11,6 +11,7 @@ the row is retired (``Retirable``), never deleted with its discussion.
 """
 
 import difflib
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -248,8 +249,9 @@ def _import(
         _find_undone_edits(report)
         if report.refusals and not dry_run:
             raise ImportRefused(report)
-        if report.changed and not created:
-            text.save(update_fields=["updated"])
+        if report.changed:  # the bulk writes sent no signals: one revision for them all
+            text.revision = uuid.uuid4()
+            text.save(update_fields=["updated", "revision"])
         if dry_run:
             transaction.set_rollback(True)
     return report

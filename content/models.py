@@ -5,6 +5,8 @@ and discussion hang off it.
 Order is always explicit (chapter numbers, positions), never insertion order.
 """
 
+import uuid
+
 import reversion
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
@@ -54,6 +56,9 @@ class StudyText(models.Model):
     description = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # Anew at every change to the text or any part of it (content/revisions.py): what is
+    # built from the text is cached under it, so an edit is a new key, never a stale page.
+    revision = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["title", "id"]

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from .models import Chapter, ChapterQuerySet, Question, ReadingItem, StudyText
+from .revisions import table_of_contents
 
 
 def _toc_prefetch() -> "Prefetch[str, ChapterQuerySet]":  # a generic for mypy only
@@ -27,8 +28,9 @@ def chapter_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     chapter = get_object_or_404(
         Chapter.objects.select_related("text"), text__slug=slug, number=number
     )
-    # The whole table of contents in one query: it gives the sidebar and previous / next.
-    chapters = list(chapter.text.chapters.in_order().only("text", "number", "title"))
+    # The whole table of contents, built once per revision of the text: it gives the
+    # sidebar and previous / next.
+    chapters = table_of_contents(chapter.text)
     # A retired chapter is not in the list: its page still reads, without a place in it.
     index = next((i for i, c in enumerate(chapters) if c.pk == chapter.pk), None)
     context = {

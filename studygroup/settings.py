@@ -169,7 +169,15 @@ CACHES = {
         # Past this many entries Django culls, live counts too: keep it well above the
         # counts one window can hold.
         "OPTIONS": {"MAX_ENTRIES": 100_000},
-    }
+    },
+    # What is the same for every reader (a chapter's paragraphs, a group's schedule), kept in
+    # each process under keys that name the revisions it was built from (content/revisions.py):
+    # a change is a new key, so a per-process cache is never stale and needs no network.
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "studygroup-local",
+        "OPTIONS": {"MAX_ENTRIES": 5_000},
+    },
 }
 # Rate limits, as (attempts, seconds) in fixed windows; see studygroup/core/ratelimit.py. Failed
 # log-ins count per account (the user name, in any case) and per client address, and those

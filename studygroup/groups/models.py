@@ -1,16 +1,20 @@
 """Study groups: who is in them, how people join, when they meet and what they read."""
 
 import secrets
+import uuid
 import zoneinfo
+from collections.abc import Collection
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from content.models import Chapter, Question, ReadingItem, StudyText
+from content.revisions import KEEP_FOR
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
 
@@ -47,6 +51,9 @@ class StudyGroup(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="study_groups"
     )
+    # Anew at every change to its meetings or its own questions (groups/revisions.py): the
+    # schedule is kept under it and the text's revision (``schedules``), never stale.
+    schedule_revision = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["name", "id"]
@@ -83,6 +90,10 @@ class StudyGroup(models.Model):
         """
         assigned = self.meetings.scheduled().values("chapters")
         return Chapter.objects.filter(pk__in=assigned).order_by("number")
+
+    def schedule(self) -> list["Meeting"]:
+        """Its scheduled meetings with their assignments, by start (``schedules``)."""
+        return schedules([self])[self.pk]
 
     def discusses(self, question: Question) -> bool:
         """Whether ``question`` is one of ``questions()``, without a query for the text's."""
@@ -221,6 +232,35 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
                 ),
             ),
         )
+
+
+def schedules(groups: Collection[StudyGroup]) -> dict[int, list["Meeting"]]:
+    """Each group's scheduled meetings with their assignments, by start: the same for every
+    member, so built once per process and kept under the group's schedule revision and its
+    text's revision (anything they show changing makes a new key: never a stale schedule).
+    Four queries for the groups not kept, none for the rest. Each caller gets its own
+    copies: setting ``meeting.group`` on one changes nothing kept. The groups' texts must
+    be loaded (``select_related("group__text")``), as the access rule loads them."""
+    keys = {g.pk: f"schedule:{g.pk}:{g.schedule_revision}:{g.text.revision}" for g in groups}
+    cache = caches["local"]
+    found = cache.get_many(keys.values())
+    result = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in keys if pk not in result]
+    if missing:
+        built: dict[int, list[Meeting]] = {pk: [] for pk in missing}
+        for meeting in (
+            Meeting.objects.filter(group__in=missing)
+            .scheduled()
+            .with_assignments()
+            .order_by("starts_at", "id")
+        ):
+            built[meeting.group_id].append(meeting)
+        cache.set_many({keys[pk]: meetings for pk, meetings in built.items()}, KEEP_FOR)
+        result.update(built)
+    for group in groups:  # the group each meeting's links name: no query per meeting
+        for meeting in result[group.pk]:
+            meeting.group = group
+    return result
 
 
 class Meeting(models.Model):

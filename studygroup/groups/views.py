@@ -31,7 +31,7 @@ from .forms import (
     MeetingForm,
     RoleForm,
 )
-from .models import JoinRequest, Meeting, Membership, ReadingMark, StudyGroup
+from .models import JoinRequest, Meeting, Membership, ReadingMark, StudyGroup, schedules
 
 AUDIT_SHOWN = 50  # recent changes on the members page; admins see them all
 MARKABLE: dict[str, type[Chapter] | type[ReadingItem]] = {
@@ -48,15 +48,13 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         .select_related("group", "group__text")
         .order_by("group__name")
     )
-    # The next meeting of every group in one query (plus its assignments).
-    upcoming = (
-        Meeting.objects.filter(group__in=[m.group_id for m in memberships])
-        .upcoming()
-        .with_assignments()
-    )
+    # The next meeting of every group, from their kept schedules (a meeting is up next
+    # until it has ended).
+    now = timezone.now()
     next_meeting: dict[int, Meeting] = {}
-    for meeting in upcoming:
-        next_meeting.setdefault(meeting.group_id, meeting)
+    for group_id, meetings in schedules([m.group for m in memberships]).items():
+        if upcoming := next((m for m in meetings if m.ends_at >= now), None):
+            next_meeting[group_id] = upcoming
     marked_chapters, marked_readings = ReadingMark.objects.filter(
         membership__user=request.user
     ).done()
@@ -75,10 +73,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     rows = []
     for m in memberships:
-        upcoming_meeting = next_meeting.get(m.group_id)
-        if upcoming_meeting:
-            upcoming_meeting.group = m.group  # already loaded: no query per row
-        rows.append({"membership": m, "group": m.group, "meeting": upcoming_meeting})
+        rows.append({"membership": m, "group": m.group, "meeting": next_meeting.get(m.group_id)})
     return render(
         request,
         "groups/dashboard.html",

@@ -15,6 +15,7 @@ from tests.support import (
     answer,
     comment,
     count_queries,
+    forget_kept,
     logged_in,
     make_user,
     page,
@@ -162,6 +163,7 @@ def test_the_counts_cost_one_query_however_many_questions_visits_and_posts(
             comment(mia_membership, answer(joined, question))
     assert len(rest) >= 3
     assert Visit.objects.filter(user=facilitator).count() == 2 + len(rest)
+    forget_kept()
     with django_assert_num_queries(small):
         html = page(client.get(url))
     # The next meeting's two questions, and each later meeting's line in the schedule.

@@ -72,6 +72,15 @@ def _schedule(meetings: list[Meeting], news: dict[int, int]) -> list[ScheduleLin
     return [ScheduleLine(m, sum(news.get(q.pk, 0) for q in _questions(m))) for m in meetings]
 
 
+def _scheduled_or_404(group: StudyGroup, meeting_id: int) -> Meeting:
+    """One of the group's meetings: from its kept schedule, or (a cancelled one, whose old
+    links still answer) from the database; 404 if the group has no such meeting."""
+    for meeting in group.schedule():
+        if meeting.pk == meeting_id:
+            return meeting
+    return get_object_or_404(group.meetings.with_assignments(), pk=meeting_id)
+
+
 def _news(membership: Membership, meetings: Iterable[Meeting]) -> dict[int, int]:
     """What is new to the member on these meetings' questions: one query for all of them."""
     return new_counts(membership, {q.pk for m in meetings for q in _questions(m)})
@@ -86,10 +95,8 @@ def _news(membership: Membership, meetings: Iterable[Meeting]) -> dict[int, int]
 @require_safe
 def group_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_member(request, slug)
-    meetings = list(group.meetings.scheduled().with_assignments().order_by("starts_at"))
+    meetings = group.schedule()
     now = timezone.now()
-    for meeting in meetings:
-        meeting.group = group
     upcoming = [m for m in meetings if m.ends_at >= now]
     past = [m for m in reversed(meetings) if m.ends_at < now]
     news = _news(membership, meetings)
@@ -143,7 +150,7 @@ def progress_of(group: StudyGroup, meetings: list[Meeting]) -> list[MeetingProgr
 @require_safe
 def meeting(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
-    meeting = get_object_or_404(group.meetings.with_assignments(), pk=meeting_id)
+    meeting = _scheduled_or_404(group, meeting_id)
     meeting.group = group
     if meeting.cancelled_at is not None:  # an old notification or bookmark: say so
         return render(
@@ -178,7 +185,7 @@ def meeting_pack(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) 
     viewer may read it (the printable thread's rules: answer-first and hiding, as on the
     question's page). Its cost is what it shows: a few queries a question."""
     group, membership = group_for_member(request, slug)
-    meeting = get_object_or_404(group.meetings.with_assignments(), pk=meeting_id)
+    meeting = _scheduled_or_404(group, meeting_id)
     if meeting.cancelled_at is not None:
         return redirect(meeting)  # its page says it was cancelled (410)
     meeting.group = group
@@ -208,7 +215,7 @@ def meeting_pack(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) 
 @require_safe
 def group_progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_facilitator(request, slug)
-    meetings = list(group.meetings.scheduled().with_assignments().order_by("-starts_at"))
+    meetings = group.schedule()[::-1]  # the latest first
     return render(
         request,
         "discussion/progress.html",

@@ -71,11 +71,10 @@ def question(request: AuthenticatedHtmxHttpRequest, slug: str, question_id: int)
         since = services.visit_record(membership=membership, question=q)
         standing(membership, q).knows_new_since(since)
     context = _page_context(group, membership, q)
-    # The meetings that set it, by date: the header says when it is discussed (one query).
-    meetings = list(group.meetings.scheduled().filter(questions=q).order_by("starts_at", "id"))
-    for meeting in meetings:
-        meeting.group = group
-    context["meetings"] = meetings
+    # The meetings that set it, by date: the header says when it is discussed.
+    context["meetings"] = [
+        m for m in group.schedule() if any(x.pk == q.pk for x in m.questions.all())
+    ]
     # An answer sent after the session ended comes back here, after log-in, filled in.
     kept = take_draft(request, reverse("discussion:answer_create", args=[group.slug, q.pk]))
     # "Cite" in the reading view (?cite=15.11): the answer starts with the passage quoted,

@@ -6,7 +6,6 @@ typography is the public chapter page's (content/chapter.html#article)."""
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -43,14 +42,7 @@ def read(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpRespo
     group, membership = group_for_member(request, slug)
     chapter = get_object_or_404(Chapter, text_id=group.text_id, number=number)
     chapter.text = group.text  # the same row: no query to fetch it again
-    meetings = list(
-        group.meetings.scheduled()
-        .filter(chapters=chapter)
-        .prefetch_related(Prefetch("chapters", queryset=Chapter.objects.order_by("number")))
-        .order_by("starts_at", "id")
-    )
-    for meeting in meetings:
-        meeting.group = group
+    meetings = [m for m in group.schedule() if any(c.pk == chapter.pk for c in m.chapters.all())]
     # One chapter matched: each question comes once without a DISTINCT.
     questions = list(group.questions().filter(chapters=chapter).select_related("group_question"))
     answered = answered_counts(group, [q.pk for q in questions])
