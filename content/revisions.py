@@ -41,9 +41,7 @@ def text_revised(text_id: int | None) -> None:
         StudyText.objects.filter(pk=text_id).update(revision=uuid.uuid4())
 
 
-def _part_changed(sender: type[Model], instance: Model, raw: bool = False, **_: object) -> None:
-    if raw:  # loaddata: no text to speak of yet
-        return
+def _part_changed(sender: type[Model], instance: Model, **_: object) -> None:
     if isinstance(instance, Paragraph):
         StudyText.objects.filter(chapters=instance.chapter_id).update(revision=uuid.uuid4())
     else:  # a chapter, a question (a group's own has no text), a reading

@@ -18,11 +18,8 @@ def schedule_revised(group_id: int) -> None:
     StudyGroup.objects.filter(pk=group_id).update(schedule_revision=uuid.uuid4())
 
 
-def _meeting_changed(
-    sender: type[Model], instance: Meeting, raw: bool = False, **_: object
-) -> None:
-    if not raw:
-        schedule_revised(instance.group_id)
+def _meeting_changed(sender: type[Model], instance: Meeting, **_: object) -> None:
+    schedule_revised(instance.group_id)
 
 
 def _assignments_changed(
@@ -38,11 +35,7 @@ def _assignments_changed(
         schedule_revised(instance.group_id)  # type: ignore[attr-defined]
 
 
-def _own_question_changed(
-    sender: type[Model], instance: Model, raw: bool = False, **_: object
-) -> None:
-    if raw:
-        return
+def _own_question_changed(sender: type[Model], instance: Model, **_: object) -> None:
     if isinstance(instance, GroupQuestion):
         schedule_revised(instance.group_id)
     elif instance.text_id is None:  # type: ignore[attr-defined]  # a group's own question
