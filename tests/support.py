@@ -238,3 +238,13 @@ def log_in(page, live_server, username: str, *, through_the_form: bool = False) 
         page.goto(f"{live_server.url}/dashboard/")
     expect(page).to_have_url(f"{live_server.url}/dashboard/")
     expect(page.get_by_role("heading", level=1, name="My groups")).to_be_visible()
+
+
+def worker_tells() -> None:
+    """The task worker's turn for the posts' news, with the real queue (the database's): each
+    queued ``post_told`` run once, as ``db_worker`` runs it; a post's request only queues it."""
+    from django_tasks_db.models import DBTaskResult
+
+    for job in DBTaskResult.objects.filter(task_path__endswith="post_told"):
+        job.task.call(*job.args_kwargs["args"], **job.args_kwargs["kwargs"])
+        job.delete()

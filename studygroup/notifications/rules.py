@@ -6,12 +6,13 @@ say who did what, and where.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,10 +42,13 @@ def connect() -> None:
     group_events.meeting_planned.connect(meeting_planned, dispatch_uid="notify-meeting")
     group_events.meeting_moved.connect(meeting_moved, dispatch_uid="notify-meeting-moved")
     group_events.meeting_cancelled.connect(meeting_cancelled, dispatch_uid="notify-meeting-off")
-    discussion_events.answer_posted.connect(answer_posted, dispatch_uid="notify-answer")
-    discussion_events.comment_posted.connect(comment_posted, dispatch_uid="notify-comment")
-    discussion_events.note_posted.connect(note_posted, dispatch_uid="notify-note")
-    discussion_events.post_edited.connect(post_edited, dispatch_uid="notify-edit")
+    # Who hears of a post is worked out by the task worker (``post_told``), not in the
+    # request that made the post.
+    for name in POST_EVENTS:
+        getattr(discussion_events, name).connect(
+            _queue(name), weak=False, dispatch_uid=f"notify-later-{name}"
+        )
+    discussion_events.post_edited.connect(_queue_edit, dispatch_uid="notify-later-edit")
 
 
 def _short(body: str) -> str:
@@ -317,3 +321,64 @@ def post_edited(sender, *, post: AnyPost, user, body_before: str, **_) -> None:
         f"in {'an' if isinstance(post, Answer) else 'a'} {type(post).__name__.lower()}",
         told=set(mentioned(group, body_before)),
     )
+
+
+# A post's news is worked out by the task worker, never inside the request that made the post
+# (DESIGN): the post's service sends its event inside its transaction, and the receiver
+# below queues ``post_told`` there too, so the task is committed with the post and gone with
+# a rollback (the database queue writes it in the same transaction). The worker then runs
+# the event's rule above on the rows as committed: the watchers' query, the grouping of
+# unread lines, every notification written, cost the poster nothing. With
+# DJANGO_TASKS=immediate (and in the tests) it runs at once, as before.
+POST_EVENTS: dict[str, Callable[..., None]] = {
+    "answer_posted": answer_posted,
+    "comment_posted": comment_posted,
+    "note_posted": note_posted,
+}
+
+
+def _queue(event: str):
+    def queue(sender, *, membership: Membership, **kwargs) -> None:
+        post = kwargs[event.removesuffix("_posted")]  # answer_posted sends answer=...
+        post_told.enqueue(event, _kind(post), post.pk, membership.pk)
+
+    return queue
+
+
+def _queue_edit(sender, *, post: AnyPost, user, body_before: str, **_) -> None:
+    post_told.enqueue("post_edited", _kind(post), post.pk, user.pk, body_before=body_before)
+
+
+def _kind(post: AnyPost) -> str:
+    return type(post).__name__.lower()  # "answer", "comment" or "note"
+
+
+def _post(kind: str, pk: int) -> AnyPost | None:
+    """The post as committed, with what its rule reads, or None if it has gone since."""
+    if kind == "answer":
+        return Answer.objects.select_related("question", "group", "author").filter(pk=pk).first()
+    if kind == "comment":
+        related = ["answer__question", "answer__author", "answer__group", "parent__author"]
+        return Comment.objects.select_related(*related, "author").filter(pk=pk).first()
+    return (
+        Note.objects.select_related("paragraph__chapter", "group", "parent__author", "author")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+@task
+def post_told(event: str, kind: str, post_id: int, by_id: int, body_before: str = "") -> None:
+    """Run ``event``'s rule for the post: those it names hear of it. ``by_id`` is the
+    author's membership (a new post) or the editor's user id (an edit)."""
+    post = _post(kind, post_id)
+    if post is None:
+        return  # deleted before the worker came to it: nobody hears of it
+    if event == "post_edited":
+        user = get_user_model().objects.filter(pk=by_id).first()
+        if user is not None:
+            post_edited(None, post=post, user=user, body_before=body_before)
+        return
+    membership = Membership.objects.select_related("group", "user").filter(pk=by_id).first()
+    if membership is not None:  # an author who has left the group tells nobody
+        POST_EVENTS[event](None, **{kind: post}, membership=membership)

@@ -20,7 +20,7 @@ from studygroup.discussion.models import COMMENTS_FIRST, Answer, Comment
 from studygroup.groups import services
 from studygroup.groups.models import Membership
 from studygroup.notifications.models import Notification
-from tests.support import PASSWORD, log_in, user
+from tests.support import PASSWORD, log_in, user, worker_tells
 
 PHONE = {"width": 390, "height": 844}
 
@@ -581,6 +581,7 @@ def test_a_member_chooses_the_daily_digest_and_its_link_lands_on_the_reply(
     Notification.objects.filter(recipient=anna).update(read=timezone.now())
     mailoutbox.clear()
     reply = comment_post(group, boris, answers["anna"], BORIS_COMMENT)
+    worker_tells()
     assert not [m for m in mailoutbox if m.to == [anna.email]], "nothing until the morning"
     anna.refresh_from_db()
     assert anna.digest_due is not None

@@ -130,13 +130,16 @@ def test_editing_a_comment_swaps_that_comment_alone(
 
 
 def test_posting_a_reply_stays_within_the_query_budget(
-    group, membership, member, mia_membership, mia, question
+    group, membership, member, mia_membership, mia, question, settings
 ):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult
 
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # a worker's
     maxs = answer(membership, question)
     first = comment(membership, maxs, "First.")
+    DBTaskResult.objects.all().delete()
     client = logged_in(mia)
     client.get("/")
     with CaptureQueriesContext(connection) as queries:
@@ -151,8 +154,19 @@ def test_posting_a_reply_stays_within_the_query_budget(
     assert response.status_code == 302
     # The test runs inside a transaction, so the service's own shows up as a savepoint.
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    # 13: the answer's row lock (derived fields stay exact under concurrent replies).
-    # 17: grouping (the replied-to's unread line of that post, looked up), and watching (who
-    # watches the question, in one query; their unread line of the question, looked up).
-    # None of it grows with the thread or with the number of watchers.
-    assert len(statements) <= 17, "\n".join(statements)
+    # 13: the answer's row lock (derived fields stay exact under concurrent replies); 14: the
+    # news of it queued for the worker, in the same transaction (notifications.rules.post_told).
+    assert len(statements) <= 13, "\n".join(statements)
+    [job] = DBTaskResult.objects.all()
+    assert job.task_path.endswith("post_told")
+    # The worker's part: the post and its author's membership loaded again; the replied-to
+    # still in the group; grouping (their unread line of that post, looked up, or a new one
+    # written), and watching (who watches the question, in one query; their unread line of
+    # the question, looked up, or new ones written in one statement). None of it grows with
+    # the thread or with the number of watchers.
+    with CaptureQueriesContext(connection) as queries:
+        job.task.call(*job.args_kwargs["args"], **job.args_kwargs["kwargs"])
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) <= 8, "\n".join(statements)
+    assert mia.pk not in {n.recipient_id for n in member.notifications.all()}
+    assert member.notifications.get().text.startswith("Mia Member replied to your comment")

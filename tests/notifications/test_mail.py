@@ -11,7 +11,7 @@ from studygroup.groups import services as group_services
 from studygroup.notifications.mail import next_digest
 from studygroup.notifications.models import Notification
 from studygroup.notifications.tasks import remind_of_meeting, send_digest
-from tests.support import answer, comment, logged_in, plan_meeting, url
+from tests.support import answer, comment, logged_in, plan_meeting, url, worker_tells
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +83,9 @@ def test_a_post_hidden_before_the_worker_runs_is_not_quoted(
     settings.TASKS = QUEUE
     with on_commit(execute=True):
         logged_in(mia).post(url("comment_create", group, maxs), {"body": "Something rude."})
+    assert not queued("mail_notification"), "the request queues the news, not the mail"
+    with on_commit(execute=True):
+        worker_tells()
     reply = maxs.comments.get()
     discussion.post_hide(post=reply, by=facilitator, reason="Rude")
     [job] = [j for j in queued("mail_notification") if member.pk in j.args_kwargs["args"][0]]
@@ -110,8 +113,10 @@ def test_a_daily_member_gets_one_digest_in_the_morning(
     choose(member, "daily")
     with on_commit(execute=True):
         logged_in(mia).post(url("comment_create", group, maxs), {"body": "First reply."})
+        worker_tells()
     with on_commit(execute=True):
         logged_in(facilitator).post(url("comment_create", group, maxs), {"body": "Second."})
+        worker_tells()
     [digest] = queued("send_digest")  # one for the two, not one each
     member.refresh_from_db()
     assert digest.run_after == member.digest_due and digest.run_after > timezone.now()
@@ -127,6 +132,7 @@ def test_a_daily_member_gets_one_digest_in_the_morning(
     assert send_digest.call(member.pk) == 0, "the same news is not sent twice"
     with on_commit(execute=True):
         logged_in(mia).post(url("comment_create", group, maxs), {"body": "Third."})
+        worker_tells()
     assert len(queued("send_digest")) == 2, "the next one is queued"
 
 
@@ -145,6 +151,7 @@ def test_choosing_none_after_the_digest_was_queued_sends_nothing(
     settings.TASKS = QUEUE
     choose(member, "daily")
     comment(mia_membership, maxs, "A reply.")
+    worker_tells()
     choose(member, "none")
     assert send_digest.call(member.pk) == 0 and mailoutbox == []
     assert Notification.objects.filter(recipient=member).count() == 1, "still in the app"
