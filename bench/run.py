@@ -36,7 +36,7 @@ if __package__ in (None, ""):  # run as bench/run.py: the project root, for `ben
 
 from bench import WORK, against, cpu, load, log, report
 from bench.pages import growth_requests, page_requests
-from bench.servers import ROOT, Gunicorn, production_env, steady
+from bench.servers import ROOT, Gunicorn, TaskWorker, production_env, steady
 
 PYTHON = sys.executable
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -345,13 +345,19 @@ def main(argv=None) -> None:
                     their_env, WORK / "gunicorn-against.log", args.workers, sync, cwd=tree
                 ),
             }
+            task_workers: dict[str, TaskWorker | None] = {
+                "ours": TaskWorker(env, WORK / "worker.log"),
+                "theirs": TaskWorker(their_env, WORK / "worker-against.log", cwd=tree)
+                if TaskWorker.for_tree(tree)
+                else None,  # before the task queue: its news was told in the request
+            }
             try:
                 cpu.phase(res, f"per page, side by side with {sha[:7]}: wrk")
                 res["against"]["pages"] = against.side_by_side(
-                    args, servers, {"ours": manifest, "theirs": theirs}
+                    args, servers, {"ours": manifest, "theirs": theirs}, task_workers
                 )
             finally:
-                for side in servers.values():
+                for side in [*servers.values(), *filter(None, task_workers.values())]:
                     side.stop()
                 shutil.rmtree(their_static, ignore_errors=True)
             args.phases = [p for p in args.phases if p != "pages"]  # measured side by side
@@ -359,7 +365,11 @@ def main(argv=None) -> None:
             server = Gunicorn(env, WORK / "gunicorn.log", args.workers, sync)
             log(f"gunicorn pid {server.pid} on {server.url}, {args.workers} sync workers")
             cpu.METER.server = server.pid
-            load_phases(server, manifest, args, res)
+            task_worker = TaskWorker(env, WORK / "worker.log")  # the posts' news, as deployed
+            try:
+                load_phases(server, manifest, args, res)
+            finally:
+                task_worker.stop()
         if res.get("load", [{}])[-1].get("phase") != "done":
             cpu.phase(res, "done")
     finally:

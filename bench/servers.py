@@ -136,6 +136,52 @@ class Gunicorn:
         self.proc.wait(timeout=10)
 
 
+class TaskWorker:
+    """``manage.py db_worker`` beside gunicorn, as production runs it: a post's news is
+    worked out there (notifications.rules.post_told), so its CPU is the app's too. Polls
+    every ``interval`` seconds; ``drain`` waits until nothing is left ready to run. Only a
+    tree that has the database queue (django-tasks-db) has one: ``for_tree`` says."""
+
+    def __init__(self, env: dict[str, str], logfile: Path, cwd: Path = ROOT, interval=0.1):
+        self.env, self.logfile = env, Path(logfile)
+        cmd = [sys.executable, "manage.py", "db_worker", "--no-startup-delay"]
+        cmd += ["--interval", str(interval)]
+        with self.logfile.open("wb") as out:
+            self.proc = subprocess.Popen(
+                cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        self.pid = self.proc.pid
+
+    @staticmethod
+    def for_tree(tree: Path) -> bool:
+        return "django-tasks-db" in (tree / "pyproject.toml").read_text()
+
+    def drain(self, timeout: float = 30) -> None:
+        """Until the queue holds nothing ready (what a measured run queued has been done)."""
+        deadline = time.monotonic() + timeout
+        with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as conn:
+            while time.monotonic() < deadline:
+                ready = conn.execute(
+                    "SELECT count(*) FROM django_tasks_database_dbtaskresult"
+                    " WHERE status IN ('READY', 'RUNNING') AND (run_after IS NULL"
+                    " OR run_after <= now())"
+                ).fetchone()[0]
+                if not ready:
+                    return
+                time.sleep(0.1)
+        raise RuntimeError(f"the task worker did not drain its queue in {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
 # -- PostgreSQL -------------------------------------------------------------------------------
 
 
