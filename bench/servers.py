@@ -96,11 +96,7 @@ class Gunicorn:
         cmd = [GUNICORN, "studygroup.wsgi", "--bind", f"{HOST}:{self.port}"]
         cmd += ["--workers", str(workers), *args]
         cmd += ["--no-control-socket"]  # not the shared ~/.gunicorn/gunicorn.ctl
-        with self.logfile.open("wb") as out:
-            self.proc = subprocess.Popen(
-                cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
+        self.proc = start_group(cmd, env, self.logfile, cwd)
         self.pid = self.proc.pid
         deadline = time.monotonic() + ready_within
         try:
@@ -125,15 +121,8 @@ class Gunicorn:
             return ""
 
     def stop(self, timeout: float = 30) -> None:
-        """SIGTERM (gunicorn's graceful stop), then SIGKILL to the whole process group: a
-        worker stuck in a request, or orphaned by a master that died, goes too."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=timeout)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.pid, signal.SIGKILL)  # its own group only (start_new_session)
-        self.proc.wait(timeout=10)
+        """gunicorn's graceful stop, then its whole group killed (``stop_group``)."""
+        stop_group(self.proc, timeout)
 
 
 class TaskWorker:
@@ -146,11 +135,7 @@ class TaskWorker:
         self.env, self.logfile = env, Path(logfile)
         cmd = [sys.executable, "manage.py", "db_worker", "--no-startup-delay"]
         cmd += ["--interval", str(interval)]
-        with self.logfile.open("wb") as out:
-            self.proc = subprocess.Popen(
-                cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
+        self.proc = start_group(cmd, env, self.logfile, cwd)
         self.pid = self.proc.pid
 
     @staticmethod
@@ -173,13 +158,28 @@ class TaskWorker:
         raise RuntimeError(f"the task worker did not drain its queue in {timeout:.0f} s")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=10)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
+        stop_group(self.proc, timeout=10)
+
+
+def start_group(cmd: list[str], env: dict[str, str], logfile: Path, cwd: Path) -> subprocess.Popen:
+    """``cmd`` in a process group of its own (so that stopping it takes its children too),
+    its output to ``logfile``."""
+    with logfile.open("wb") as out:
+        return subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop_group(proc: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM (a graceful stop), then SIGKILL to the whole process group: a child stuck in
+    a request, or orphaned by a parent that died, goes too."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=timeout)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # its own group only (start_new_session)
+    proc.wait(timeout=10)
 
 
 # -- PostgreSQL -------------------------------------------------------------------------------

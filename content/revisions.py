@@ -10,8 +10,11 @@ so nothing kept is ever shown stale, and no process has to tell another. A rando
 rather than a counter, so that a key never comes back after a rollback or a restore.
 """
 
+import copy
+import threading
 import uuid
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 
 from django.core.cache import caches
 from django.db.models import Model
@@ -33,6 +36,39 @@ def kept[T](key: str, build: Callable[[], T]) -> T:
         value = build()
         cache.set(key, value, KEEP_FOR)
     return value
+
+
+class Shelf[M: Model]:
+    """Model instances kept in this process as they are, not pickled (a group's schedule,
+    some forty instances: 30 µs to take against 170 µs to unpickle): each taker gets
+    shallow copies (``copy.copy`` gives each its own field and
+    relation cache, so setting ``meeting.group`` on one changes nothing kept), while what
+    they only read (the prefetched lists) is shared. The oldest go past ``size`` entries.
+    Keys name revisions, as ``kept``'s do."""
+
+    def __init__(self, size: int = 2_000) -> None:
+        self.size = size
+        self._items: OrderedDict[str, list[M]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, keys: Iterable[str]) -> dict[str, list[M]]:
+        with self._lock:
+            found = {key: self._items[key] for key in keys if key in self._items}
+            for key in found:
+                self._items.move_to_end(key)
+        return {key: [copy.copy(obj) for obj in objs] for key, objs in found.items()}
+
+    def put(self, items: dict[str, list[M]]) -> None:
+        """Kept as copies: the caller goes on with the originals."""
+        copies = {key: [copy.copy(obj) for obj in objs] for key, objs in items.items()}
+        with self._lock:
+            self._items.update(copies)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
 def text_revised(text_id: int | None) -> None:

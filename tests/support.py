@@ -90,7 +90,10 @@ def count_queries(client: Client, url: str) -> int:
 def forget_kept() -> None:
     """This process's kept schedules, tables of contents and chapters gone, as if it had
     just started (content/revisions.py): the next load builds them, and pays its queries."""
+    from studygroup.groups.models import SCHEDULES
+
     caches["local"].clear()
+    SCHEDULES.clear()
 
 
 # Groups ---------------------------------------------------------------------------------

@@ -7,14 +7,13 @@ from collections.abc import Collection
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from content.models import Chapter, Question, ReadingItem, StudyText
-from content.revisions import KEEP_FOR
+from content.revisions import Shelf
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
 
@@ -234,16 +233,18 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
         )
 
 
+SCHEDULES: "Shelf[Meeting]" = Shelf()
+
+
 def schedules(groups: Collection[StudyGroup]) -> dict[int, list["Meeting"]]:
     """Each group's scheduled meetings with their assignments, by start: the same for every
     member, so built once per process and kept under the group's schedule revision and its
     text's revision (anything they show changing makes a new key: never a stale schedule).
     Four queries for the groups not kept, none for the rest. Each caller gets its own
-    copies: setting ``meeting.group`` on one changes nothing kept. The groups' texts must
-    be loaded (``select_related("group__text")``), as the access rule loads them."""
+    copies (``Shelf``): setting ``meeting.group`` on one changes nothing kept. The groups'
+    texts must be loaded (``select_related("group__text")``), as the access rule loads them."""
     keys = {g.pk: f"schedule:{g.pk}:{g.schedule_revision}:{g.text.revision}" for g in groups}
-    cache = caches["local"]
-    found = cache.get_many(keys.values())
+    found = SCHEDULES.take(keys.values())
     result = {pk: found[key] for pk, key in keys.items() if key in found}
     missing = [pk for pk in keys if pk not in result]
     if missing:
@@ -255,7 +256,7 @@ def schedules(groups: Collection[StudyGroup]) -> dict[int, list["Meeting"]]:
             .order_by("starts_at", "id")
         ):
             built[meeting.group_id].append(meeting)
-        cache.set_many({keys[pk]: meetings for pk, meetings in built.items()}, KEEP_FOR)
+        SCHEDULES.put({keys[pk]: meetings for pk, meetings in built.items()})
         result.update(built)
     for group in groups:  # the group each meeting's links name: no query per meeting
         for meeting in result[group.pk]:
