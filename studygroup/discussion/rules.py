@@ -26,6 +26,7 @@ from django.db.models import (
 )
 
 from content.models import Question
+from studygroup.core import compiled
 from studygroup.core.errors import Refused
 from studygroup.groups.models import Membership, StudyGroup
 
@@ -239,11 +240,10 @@ def is_new(
     )
 
 
-def _news(viewer: Membership, since) -> Q:
-    """The SQL face of ``is_new`` (``since`` a time or an expression)."""
-    return Q(created__gt=since, deleted__isnull=True, hidden__isnull=True) & ~Q(
-        author_id=viewer.user_id
-    )
+def _news(user_id: int, since) -> Q:
+    """The SQL face of ``is_new`` for the member ``user_id`` (``since`` a time or an
+    expression)."""
+    return Q(created__gt=since, deleted__isnull=True, hidden__isnull=True) & ~Q(author_id=user_id)
 
 
 def _count(rows: QuerySet) -> Subquery:
@@ -263,30 +263,40 @@ def new_counts(membership: Membership, question_ids: Iterable[int]) -> dict[int,
     One query, however many questions: each visit row with its counts and what answer-first
     needs (the question's settings, "has this member answered?") as subqueries.
     """
-    group, user_id = membership.group, membership.user_id
-    at = dict(group_id=group.pk, question_id=OuterRef("question_id"))
-    news = _news(membership, OuterRef("seen_at"))
-    comments = Comment.objects.filter(
-        news, answer__group_id=group.pk, answer__question_id=OuterRef("question_id")
-    )
-    rows = (
-        Visit.objects.filter(user_id=user_id, group_id=group.pk, question_id__in=question_ids)
-        .annotate(
-            others_answers=_count(Answer.objects.filter(news, **at)),
-            on_others=_count(comments.exclude(answer__author_id=user_id)),
-            on_mine=_count(comments.filter(answer__author_id=user_id)),
-            **_openness(membership, OuterRef("question_id")),
-        )
-        .values_list("question_id", "others_answers", "on_others", "on_mine", *OPENNESS)
-    )
+    values: compiled.Values = {
+        "group_id": membership.group_id,
+        "user_id": membership.user_id,
+        "question_ids": sorted(question_ids),
+    }
     counts = {}
-    for question_id, others_answers, on_others, on_mine, *openness in rows:
+    # Compiled once per number of questions (core.compiled): building it was most of a page.
+    for question_id, others_answers, on_others, on_mine, *openness in compiled.rows(
+        "new_counts", _new_counts_query, values
+    ):
         count = on_mine
         if _is_open(membership, question_id, *openness):
             count += others_answers + on_others
         if count:
             counts[question_id] = count
     return counts
+
+
+def _new_counts_query(group_id: int, user_id: int, question_ids: list[int]) -> QuerySet:
+    at = dict(group_id=group_id, question_id=OuterRef("question_id"))
+    news = _news(user_id, OuterRef("seen_at"))
+    comments = Comment.objects.filter(
+        news, answer__group_id=group_id, answer__question_id=OuterRef("question_id")
+    )
+    return (
+        Visit.objects.filter(user_id=user_id, group_id=group_id, question_id__in=question_ids)
+        .annotate(
+            others_answers=_count(Answer.objects.filter(news, **at)),
+            on_others=_count(comments.exclude(answer__author_id=user_id)),
+            on_mine=_count(comments.filter(answer__author_id=user_id)),
+            **_openness(group_id, user_id, OuterRef("question_id")),
+        )
+        .values_list("question_id", "others_answers", "on_others", "on_mine", *OPENNESS)
+    )
 
 
 # ---------------------------------------------------------------- many questions at once
@@ -302,7 +312,7 @@ def questions_open_to(membership: Membership) -> set[int]:
     rows = (
         membership.group.questions()
         .order_by()
-        .annotate(**_openness(membership, OuterRef("pk")))
+        .annotate(**_openness(membership.group_id, membership.user_id, OuterRef("pk")))
         .values_list("pk", *OPENNESS)
     )
     return {pk for pk, *openness in rows if _is_open(membership, pk, *openness)}
@@ -311,12 +321,13 @@ def questions_open_to(membership: Membership) -> set[int]:
 OPENNESS = ("locked", "answer_first", "answered")
 
 
-def _openness(membership: Membership, question: OuterRef) -> dict[str, Subquery | Exists]:
+def _openness(group_id: int, user_id: int, question: OuterRef) -> dict[str, Subquery | Exists]:
     """What answer-first weighs for the outer row's question (``question``: its id), as
-    columns of that query: the question's own settings and "has this member answered?"."""
-    at = dict(group_id=membership.group_id, question_id=question)
+    columns of that query: the question's own settings in the group and "has this member
+    (``user_id``) answered?"."""
+    at = dict(group_id=group_id, question_id=question)
     settings = Discussion.objects.filter(**at)
-    mine = Answer.objects.filter(author_id=membership.user_id, deleted__isnull=True, **at)
+    mine = Answer.objects.filter(author_id=user_id, deleted__isnull=True, **at)
     return {
         "locked": Subquery(settings.values("locked")[:1]),
         "answer_first": Subquery(settings.values("answer_first")[:1]),

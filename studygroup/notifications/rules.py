@@ -368,6 +368,7 @@ def _post(kind: str, pk: int) -> AnyPost | None:
 
 
 @task
+@transaction.atomic  # as the post's own was: notify() locks the unread lines it groups into
 def post_told(event: str, kind: str, post_id: int, by_id: int, body_before: str = "") -> None:
     """Run ``event``'s rule for the post: those it names hear of it. ``by_id`` is the
     author's membership (a new post) or the editor's user id (an edit)."""

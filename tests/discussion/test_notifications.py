@@ -376,6 +376,10 @@ def test_mail_goes_through_the_queue_and_a_real_worker(
     assert queued.status == "READY"
 
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    done = {
+        t.task_path.rsplit(".", 1)[-1]: (t.status, t.traceback) for t in DBTaskResult.objects.all()
+    }
+    assert done["post_told"][0] == "SUCCESSFUL", done  # who hears of it, worked out there
     [mail] = mailoutbox
     assert mail.to == ["max@example.org"] and "Mia Member replied" in mail.subject
     queued.refresh_from_db()

@@ -1,0 +1,53 @@
+"""studygroup.core.compiled: a query compiled once per shape gives what the ORM gives."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from content.models import Chapter
+from studygroup.core import compiled
+
+pytestmark = pytest.mark.django_db
+
+
+def chapters(text_id: int, numbers: list[int]):
+    return Chapter.objects.filter(text_id=text_id, number__in=numbers).values_list(
+        "number", "title"
+    )
+
+
+@pytest.mark.parametrize("numbers", [[15], [16, 17], [21, 15], [18, 19]])
+def test_rows_are_the_orm_s_for_any_values(shipped_text, numbers):
+    values: compiled.Values = {"text_id": shipped_text.pk, "numbers": numbers}
+    assert sorted(compiled.rows("test-chapters", chapters, values)) == sorted(
+        chapters(shipped_text.pk, numbers)
+    )
+
+
+def test_compiled_once_a_shape_then_only_run(shipped_text, monkeypatch):
+    built = []
+
+    def counting(**values):
+        built.append(values)
+        return chapters(**values)
+
+    key = "test-once"
+    for numbers in ([15, 16], [17, 18], [19, 20]):
+        compiled.rows(key, counting, {"text_id": shipped_text.pk, "numbers": numbers})
+    compiled.rows(key, counting, {"text_id": shipped_text.pk, "numbers": [15]})
+    assert len(built) == 2  # two lengths of list, two shapes
+    with CaptureQueriesContext(connection) as queries:
+        compiled.rows(key, counting, {"text_id": shipped_text.pk, "numbers": [20, 21]})
+    assert len(queries) == 1
+
+
+def test_an_empty_list_matches_nothing(shipped_text):
+    assert compiled.rows("test-empty", chapters, {"text_id": shipped_text.pk, "numbers": []}) == []
+
+
+def test_a_value_the_sql_does_not_take_as_a_parameter_is_refused(shipped_text):
+    def ignores_its_value(text_id: int, numbers: list[int]):
+        return Chapter.objects.filter(number__in=numbers).values_list("number")
+
+    with pytest.raises(ValueError, match="not every value"):
+        compiled.rows("test-lost", ignores_its_value, {"text_id": 1, "numbers": [15]})
