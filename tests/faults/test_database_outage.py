@@ -667,7 +667,7 @@ def test_every_acknowledged_post_is_stored_exactly_once(drill: Drill, faults_db)
     assert not wrong, f"(kind, body, id acknowledged, ids stored): {wrong}"
 
 
-def test_nothing_is_half_written(drill: Drill, faults_db):
+def test_nothing_is_half_written(drill: Drill, faults_db, tmp_path):
     # A post that got no 302 was either rolled back (absent), or -- the in-doubt case -- its
     # COMMIT reached PostgreSQL and succeeded but the connection dropped before the reply, so
     # the app saw an error and answered 503 although the post is saved. Then it is there once
@@ -713,14 +713,25 @@ def test_nothing_is_half_written(drill: Drill, faults_db):
         "SELECT 'comment', id FROM discussion_comment WHERE body <> '' AND body_html = ''",
     )
     assert not unrendered, f"posts stored without their HTML: {unrendered}"
-    # comment_post writes the comment, bumps the answer's last_activity and notifies the
-    # answer's author in one transaction: all three or none.
+    # comment_post writes the comment, bumps the answer's last_activity and queues its news
+    # for the task worker (post_told) in one transaction: all three or none.
     stale = _rows(
         faults_db,
         "SELECT a.id FROM discussion_answer a JOIN discussion_comment c ON c.answer_id = a.id "
         "GROUP BY a.id, a.last_activity HAVING max(c.created) > a.last_activity",
     )
     assert not stale, f"answers whose last_activity missed a comment: {stale}"
+    untold = _rows(
+        faults_db,
+        "SELECT c.id FROM discussion_comment c WHERE NOT EXISTS ("
+        " SELECT 1 FROM django_tasks_database_dbtaskresult t"
+        " WHERE t.task_path LIKE '%.post_told' AND t.args_kwargs->'args'->>1 = 'comment'"
+        " AND (t.args_kwargs->'args'->>2)::bigint = c.id)",
+    )
+    assert not untold, f"comments whose news was never queued: {untold}"
+    # The worker, as production runs it beside gunicorn, tells everyone of it now.
+    worker = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"]
+    _run(worker, _app_env(tmp_path))
     if _has_column(faults_db, "notifications_notification", "topic"):
         # Unread replies to one answer are one grouped line: it links to the first comment,
         # names every commenter, and was brought up to date by the latest comment's write.
