@@ -42,7 +42,8 @@ run: install
 test: install
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n auto $(PYTEST_ARGS)
 
-# Stops and restarts the local PostgreSQL (root, pg_ctlcluster): run it alone.
+# The drills (tests/faults): stops and restarts the local PostgreSQL (root, pg_ctlcluster),
+# and runs two app servers behind HAProxy and one through PgBouncer: run it alone.
 test-faults: install
 	$(PY) -m pytest -n 0 -m faults tests/faults $(PYTEST_ARGS)
 

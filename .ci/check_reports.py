@@ -18,7 +18,7 @@ REQUIRED = {
         "tests.test_bad_input",
         "tests.test_reimport_keeps_discussion",
     ],
-    "faults": ["tests.faults"],
+    "faults": ["tests.faults.test_database_outage", "tests.faults.test_scale_out"],
 }
 
 # The whole suite's wall time on a 2-core machine like CI's (README): reported, not enforced,

@@ -11,10 +11,12 @@ import contextlib
 import http.client
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -159,6 +161,79 @@ class TaskWorker:
 
     def stop(self) -> None:
         stop_group(self.proc, timeout=10)
+
+
+class Balancer:
+    """HAProxy (Debian's package) on a free port of 127.0.0.1 in front of app servers,
+    round robin, each checked on /healthz, with X-Forwarded-For appended (the app counts
+    its rate limits per client with DJANGO_PROXY_HOPS=1). Always ``stop`` it."""
+
+    def __init__(self, backends: list[int], workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        config = Path(workdir) / "haproxy.cfg"
+        servers = "\n".join(
+            f"    server app{n} {HOST}:{port} check inter 1s" for n, port in enumerate(backends)
+        )
+        config.write_text(
+            "global\n    maxconn 512\n"
+            "defaults\n    mode http\n    timeout connect 5s\n    timeout client 30s\n"
+            "    timeout server 30s\n    option forwardfor\n"
+            f"frontend web\n    bind {HOST}:{self.port}\n    default_backend app\n"
+            f"backend app\n    balance roundrobin\n    option httpchk GET /healthz\n{servers}\n"
+        )
+        cmd = ["haproxy", "-f", str(config), "-db"]  # -db: in the foreground, no daemon
+        self.proc = start_group(cmd, dict(os.environ), Path(workdir) / "haproxy.log", ROOT)
+        wait_port(self.port, self.proc, "HAProxy")
+
+    def stop(self) -> None:
+        stop_group(self.proc, timeout=5)
+
+
+class PgBouncer:
+    """PgBouncer (Debian's package) in transaction mode on a free port of 127.0.0.1, in
+    front of the local PostgreSQL, trusting local clients as it does. The app behind it
+    needs DJANGO_DB_POOLED=1 (settings). Always ``stop`` it."""
+
+    def __init__(self, database: str, pool_size: int = 10) -> None:
+        self.port = free_port()
+        # A folder of its own, that the postgres user can reach (a test's may not be).
+        self.workdir = workdir = Path(tempfile.mkdtemp(prefix="studygroup-pgbouncer-"))
+        (workdir / "userlist.txt").write_text('"postgres" ""\n')
+        config = workdir / "pgbouncer.ini"
+        config.write_text(
+            f"[databases]\n{database} = host={HOST} port=5432 dbname={database}\n"
+            f"[pgbouncer]\nlisten_addr = {HOST}\nlisten_port = {self.port}\n"
+            f"auth_type = trust\nauth_file = {workdir / 'userlist.txt'}\n"
+            f"pool_mode = transaction\ndefault_pool_size = {pool_size}\n"
+            f"unix_socket_dir =\nlogfile = {workdir / 'pgbouncer.log'}\n"
+        )
+        cmd = ["pgbouncer", str(config)]
+        if os.geteuid() == 0:  # PgBouncer will not run as root: as postgres, its folder its own
+            for path in [workdir, *workdir.iterdir()]:
+                shutil.chown(path, "postgres")
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        self.proc = start_group(cmd, dict(os.environ), workdir / "pgbouncer.out", ROOT)
+        wait_port(self.port, self.proc, "PgBouncer")
+        self.url = f"postgres://postgres@{HOST}:{self.port}/{database}"
+
+    def stop(self) -> None:
+        stop_group(self.proc, timeout=5)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def wait_port(port: int, proc: subprocess.Popen, what: str, within: float = 15) -> None:
+    """Until something listens on ``port``; RuntimeError if ``proc`` ends first or it takes
+    longer than ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1):
+            return
+        time.sleep(0.1)
+    stop_group(proc, timeout=1)
+    raise RuntimeError(f"{what} did not listen on {port} within {within:.0f} s")
 
 
 def start_group(cmd: list[str], env: dict[str, str], logfile: Path, cwd: Path) -> subprocess.Popen:

@@ -139,6 +139,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "options": f"-c statement_timeout={envint('DJANGO_DB_STATEMENT_TIMEOUT', '5000')}",
         }
     )
+    # Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction) a server
+    # connection serves another client between transactions: nothing may outlive one. No
+    # server-side cursors (Django's iterator() holds one open across transactions), no
+    # startup options (PgBouncer refuses them: set statement_timeout on the database role
+    # instead, README "Production"), and psycopg's client-side binding, Django's default,
+    # prepares no statements.
+    if envbool("DJANGO_DB_POOLED", "0"):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        del DATABASES["default"]["OPTIONS"]["options"]
 # A database that takes connections but never answers (frozen): a request is cut off after
 # REQUEST_DEADLINE seconds and answered with a 503, /healthz after HEALTH_DEADLINE
 # (studygroup/core/deadline.py; gunicorn's sync workers, where a signal can interrupt).

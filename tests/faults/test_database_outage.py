@@ -19,9 +19,6 @@ root and ``pg_ctlcluster``; without them it skips, or fails when CI is set.
 """
 
 import contextlib
-import http.client
-import http.cookiejar
-import json
 import os
 import re
 import secrets
@@ -31,8 +28,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +35,7 @@ import psycopg
 import pytest
 
 from bench import servers
+from tests.faults.drills import Client, Response, prepare, refuse, run
 
 pytestmark = [pytest.mark.faults]
 
@@ -70,56 +66,22 @@ MAX_POSTS_PER_WRITER = 400
 
 LOCATION_ID = re.compile(r"#(answer|comment)-(\d+)$")
 
-SETUP_SCRIPT = """
-import json, os
-import django
-django.setup()
-from django.contrib.auth import get_user_model
-from content.models import Question, StudyText
-from studygroup.groups.models import Membership
-from studygroup.groups.services import group_create
-
-User = get_user_model()
-password = os.environ["FAULTS_PASSWORD"]
-# No e-mail about replies: without a mail host production mode would try localhost:25.
-fay = User.objects.create_user(
-    username="fay", email="fay@example.org", password=password,
-    display_name="Fay Facilitator", email_choice="none",
-)
-max_ = User.objects.create_user(
-    username="max", email="max@example.org", password=password,
-    display_name="Max Member", email_choice="none",
-)
-text = StudyText.objects.get(slug="russian-revolution-part-2")
-group = group_create(user=fay, text=text, name="Outage drill")
-Membership.objects.create(group=group, user=max_)
-questions = list(group.questions().values_list("pk", flat=True))
-print(json.dumps({"slug": group.slug, "questions": questions}))
-"""
-
 
 # -- the environment ------------------------------------------------------------------------
 
 
-def _refuse(reason: str) -> None:
-    """Skip locally; in CI a fault test that cannot run is a failure, not a quiet skip."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: failing instead of skipping)", pytrace=False)
-    pytest.skip(reason)
-
-
 def _cluster_version() -> str:
     if os.geteuid() != 0:
-        _refuse("stopping PostgreSQL needs root (pg_ctlcluster)")
+        refuse("stopping PostgreSQL needs root (pg_ctlcluster)")
     if shutil.which("pg_ctlcluster") is None:
-        _refuse("pg_ctlcluster is missing (Debian's postgresql-common)")
+        refuse("pg_ctlcluster is missing (Debian's postgresql-common)")
     version = servers.local_cluster()
     if version is None:
-        _refuse("no local PostgreSQL cluster 'main' under /etc/postgresql")
+        refuse("no local PostgreSQL cluster 'main' under /etc/postgresql")
     if servers.postmaster_started(PG_URL) is None:
-        _refuse(f"PostgreSQL does not answer at {PG_HOST}:{PG_PORT}")
+        refuse(f"PostgreSQL does not answer at {PG_HOST}:{PG_PORT}")
     if not Path(servers.GUNICORN).exists():
-        _refuse(f"gunicorn is not installed beside {sys.executable}")
+        refuse(f"gunicorn is not installed beside {sys.executable}")
     return version
 
 
@@ -134,85 +96,8 @@ def _app_env(workdir: Path) -> dict[str, str]:
         DB_URL,
         workdir / "static",
         DJANGO_CONN_MAX_AGE="60",  # persistent connections: the ones the outage breaks
-        FAULTS_PASSWORD=PASSWORD,
         PYTHONUNBUFFERED="1",
     )
-
-
-def _run(args: list[str], env: dict[str, str]) -> str:
-    result = subprocess.run(
-        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-# -- HTTP, stdlib only ---------------------------------------------------------------------
-
-
-@dataclass
-class Response:
-    status: int | None  # None: no HTTP answer at all (refused, reset, timed out)
-    text: str = ""
-    location: str = ""
-    retry_after: str = ""
-    error: str = ""
-
-
-class _Raw(urllib.request.HTTPErrorProcessor):
-    """Every status comes back as it is: no exceptions, no followed redirects."""
-
-    def http_response(self, request, response):
-        return response
-
-    https_response = http_response
-
-
-class Client:
-    """A browser of sorts: a cookie jar, CSRF tokens from the cookie, no redirects followed."""
-
-    def __init__(self, base: str):
-        self.base = base
-        # DJANGO_DEBUG=0 marks the session and CSRF cookies Secure; the app is reached here
-        # over plain HTTP as behind a TLS proxy, so send them over http:// too.
-        policy = http.cookiejar.DefaultCookiePolicy(secure_protocols=("https", "wss", "http"))
-        self.jar = http.cookiejar.CookieJar(policy)
-        self.opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}),  # never through a proxy from the environment
-            urllib.request.HTTPCookieProcessor(self.jar),
-            _Raw(),
-        )
-
-    def csrf(self) -> str:
-        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
-
-    def request(self, method: str, path: str, data: dict | None = None) -> Response:
-        body = None
-        if data is not None:
-            body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self.csrf()}).encode()
-        request = urllib.request.Request(self.base + path, data=body, method=method)
-        try:
-            with self.opener.open(request, timeout=REQUEST_TIMEOUT) as r:
-                return Response(
-                    status=r.status,
-                    text=r.read().decode("utf-8", "replace"),
-                    location=r.headers.get("Location", ""),
-                    retry_after=r.headers.get("Retry-After", ""),
-                )
-        except (OSError, http.client.HTTPException) as exc:
-            return Response(status=None, error=f"{type(exc).__name__}: {exc}")
-
-    def get(self, path: str) -> Response:
-        return self.request("GET", path)
-
-    def post(self, path: str, data: dict) -> Response:
-        return self.request("POST", path, data)
-
-    def login(self, username: str) -> None:
-        self.get("/accounts/login/")  # sets the CSRF cookie
-        r = self.post("/accounts/login/", {"username": username, "password": PASSWORD})
-        assert r.status == 302, f"log-in as {username}: {r.status} {r.error} {r.text[:500]}"
 
 
 # -- the drill ------------------------------------------------------------------------------
@@ -350,14 +235,11 @@ def _wait_for_healthz(client: Client, status: int, within: float) -> tuple[Respo
 
 
 def _prepare(env: dict[str, str]) -> dict:
-    with _admin_connection() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    _run([PYTHON, "manage.py", "migrate", "--no-input"], env)
-    _run([PYTHON, "manage.py", "createcachetable"], env)  # log-in failures count there
-    _run([PYTHON, "manage.py", "import_text", TEXT_FILE], env)
-    _run([PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"], env)
-    return json.loads(_run([PYTHON, "-c", SETUP_SCRIPT], env).strip().splitlines()[-1])
+    return prepare(DB_NAME, env, PASSWORD, "Outage drill")
+
+
+def _client(base: str) -> Client:
+    return Client(base, PASSWORD, REQUEST_TIMEOUT)
 
 
 def _drop_database() -> None:
@@ -367,7 +249,10 @@ def _drop_database() -> None:
 
 def _outage(drill: Drill, server: servers.Gunicorn, version: str) -> None:
     base = server.url
-    writers = {"fay": Client(base), "max": Client(base)}
+    writers = {
+        "fay": _client(base),
+        "max": _client(base),
+    }
     for who, client in writers.items():
         client.login(who)
         r = client.post(
@@ -377,7 +262,10 @@ def _outage(drill: Drill, server: servers.Gunicorn, version: str) -> None:
         match = LOCATION_ID.search(r.location)
         assert r.status == 302 and match, f"{who} answers: {r.status} {r.text[:500]}"
         drill.answers[who] = int(match[2])
-    anonymous, member = Client(base), Client(base)
+    anonymous, member = (
+        _client(base),
+        _client(base),
+    )
     member.login("max")
     drill.master_pid = server.pid
     drill.workers_before = server.workers()
@@ -731,7 +619,7 @@ def test_nothing_is_half_written(drill: Drill, faults_db, tmp_path):
     assert not untold, f"comments whose news was never queued: {untold}"
     # The worker, as production runs it beside gunicorn, tells everyone of it now.
     worker = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"]
-    _run(worker, _app_env(tmp_path))
+    run(worker, _app_env(tmp_path))
     if _has_column(faults_db, "notifications_notification", "topic"):
         # Unread replies to one answer are one grouped line: it links to the first comment,
         # names every commenter, and was brought up to date by the latest comment's write.
