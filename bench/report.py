@@ -117,6 +117,20 @@ def targets(res: dict) -> list[dict]:
         what = f"every page's app CPU per request at most half of {ag['rev']}'s ({ag['commit']})"
         text = f"worst ×{worst[0]} ({LABELS.get(worst[1], worst[1])})"
         out.append((what, text, worst[0] <= 0.5))
+    if sc := res.get("scaleout"):
+        b = sc["balanced"]
+        text = (
+            f"{b['achieved_rps']} req/s, p95 {b['p95_ms']} ms, {b['errors']} errors; "
+            f"each server answered {' and '.join(map(str, sc['served_200']))}"
+        )
+        out.append(
+            ("scale-out: mixed load through HAProxy on two app servers, no errors", text,
+             b["errors"] == 0 and min(sc["served_200"]) > 0)
+        )  # fmt: skip
+        if p := sc.get("pgbouncer"):
+            text = f"{p['achieved_rps']} req/s, p95 {p['p95_ms']} ms, {p['errors']} errors"
+            out.append(("the mixed load through PgBouncer (transaction mode), no errors", text,
+                        p["errors"] == 0))  # fmt: skip
     if r := res.get("rates"):
         text = f"{r['best_rps']} req/s" if r["best_rps"] else "none of the steps"
         out.append((f"report the highest rate with p95 < {P95_LIMIT_MS} ms", text, None))

@@ -36,13 +36,21 @@ if __package__ in (None, ""):  # run as bench/run.py: the project root, for `ben
 
 from bench import WORK, against, cpu, load, log, report
 from bench.pages import growth_requests, page_requests
-from bench.servers import ROOT, Gunicorn, TaskWorker, production_env, steady
+from bench.servers import (
+    ROOT,
+    Balancer,
+    Gunicorn,
+    PgBouncer,
+    TaskWorker,
+    production_env,
+    steady,
+)
 
 PYTHON = sys.executable
 DOC = ROOT / "docs" / "benchmarks.md"
 TEXT_FILE = ROOT / "content" / "texts" / "russian-revolution-part-2.txt"
 
-PHASES = ["queries", "xtd", "pages", "growth", "mixed", "rates"]
+PHASES = ["queries", "xtd", "pages", "growth", "mixed", "rates", "scaleout"]
 # Each size and duration: its type, the default run's value, the --small run's, and help.
 OPTIONS = {
     "data set": {
@@ -274,6 +282,51 @@ def load_phases(server: Gunicorn, manifest: dict, args, res: dict) -> None:
     res["server_tracebacks"] = log_text.count("Traceback")
 
 
+SCALE_OUT_REDIS = "redis://127.0.0.1:6379/10"  # a Redis database of the bench's own
+
+
+def scale_out(env: dict, manifest: dict, args, res: dict) -> None:
+    """README's production layout on this machine: two app servers (half the workers each)
+    behind HAProxy, sharing Redis, with the task worker, under the mixed load; then one app
+    server through PgBouncer in transaction mode under the same load."""
+    import redis
+
+    redis.Redis.from_url(SCALE_OUT_REDIS).flushdb()
+    shared = {**env, "DJANGO_REDIS_URL": SCALE_OUT_REDIS, "DJANGO_PROXY_HOPS": "1"}
+    sync = ["--worker-class", "sync", "--timeout", "60", "--access-logfile", "-"]
+    each = max(1, args.workers // 2)
+    workdir = Path(tempfile.mkdtemp(prefix="studygroup-bench-scale-out-"))
+    running: list = []
+    try:
+        apps = [Gunicorn(shared, WORK / f"gunicorn-app{n}.log", each, sync) for n in (1, 2)]
+        running += apps
+        running.append(TaskWorker(shared, WORK / "worker-scale-out.log"))
+        balancer = Balancer([app.port for app in apps], workdir)
+        running.append(balancer)
+        cpu.phase(res, f"scale-out: 2 app servers x {each} workers behind HAProxy, mixed load")
+        mixed = load.mixed(balancer.port, manifest, args, args.mixed_duration, seed=3)
+        served = [app.logfile.read_text(errors="replace").count('" 200 ') for app in apps]
+        log(f"  {mixed['achieved_rps']} req/s, p95 {mixed['p95_ms']} ms, served {served}")
+        res["scaleout"] = {"balanced": mixed, "served_200": served, "workers_each": each}
+    finally:
+        for process in reversed(running):
+            process.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    pooler = PgBouncer(manifest["db_url"].rsplit("/", 1)[1])
+    server = None
+    try:
+        pooled = {**shared, "DATABASE_URL": pooler.url, "DJANGO_DB_POOLED": "1"}
+        server = Gunicorn(pooled, WORK / "gunicorn-pooled.log", args.workers, sync)
+        cpu.phase(res, "through PgBouncer (transaction mode), mixed load")
+        through = load.mixed(server.port, manifest, args, args.mixed_duration, seed=4)
+        log(f"  {through['achieved_rps']} req/s, p95 {through['p95_ms']} ms")
+        res["scaleout"]["pgbouncer"] = through
+    finally:
+        if server is not None:
+            server.stop()
+        pooler.stop()
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     if shutil.which("wrk") is None:
@@ -370,6 +423,8 @@ def main(argv=None) -> None:
                 load_phases(server, manifest, args, res)
             finally:
                 task_worker.stop()
+        if "scaleout" in args.phases:
+            scale_out(env, manifest, args, res)
         if res.get("load", [{}])[-1].get("phase") != "done":
             cpu.phase(res, "done")
     finally:
