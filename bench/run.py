@@ -283,6 +283,7 @@ def load_phases(server: Gunicorn, manifest: dict, args, res: dict) -> None:
 
 
 SCALE_OUT_REDIS = "redis://127.0.0.1:6379/10"  # a Redis database of the bench's own
+WARM_UP = 5.0  # seconds of the mixed load on fresh servers before the measured run
 
 
 def scale_out(env: dict, manifest: dict, args, res: dict) -> None:
@@ -304,6 +305,7 @@ def scale_out(env: dict, manifest: dict, args, res: dict) -> None:
         balancer = Balancer([app.port for app in apps], workdir)
         running.append(balancer)
         cpu.phase(res, f"scale-out: 2 app servers x {each} workers behind HAProxy, mixed load")
+        load.mixed(balancer.port, manifest, args, WARM_UP, seed=5)  # fresh servers: warm
         mixed = load.mixed(balancer.port, manifest, args, args.mixed_duration, seed=3)
         served = [app.logfile.read_text(errors="replace").count('" 200 ') for app in apps]
         log(f"  {mixed['achieved_rps']} req/s, p95 {mixed['p95_ms']} ms, served {served}")
@@ -318,6 +320,7 @@ def scale_out(env: dict, manifest: dict, args, res: dict) -> None:
         pooled = {**shared, "DATABASE_URL": pooler.url, "DJANGO_DB_POOLED": "1"}
         server = Gunicorn(pooled, WORK / "gunicorn-pooled.log", args.workers, sync)
         cpu.phase(res, "through PgBouncer (transaction mode), mixed load")
+        load.mixed(server.port, manifest, args, WARM_UP, seed=6)
         through = load.mixed(server.port, manifest, args, args.mixed_duration, seed=4)
         log(f"  {through['achieved_rps']} req/s, p95 {through['p95_ms']} ms")
         res["scaleout"]["pgbouncer"] = through
