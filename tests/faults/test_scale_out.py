@@ -94,6 +94,11 @@ def test_a_member_logged_in_through_one_server_is_logged_in_on_the_other(cluster
     max_.base = cluster.b.url  # the same cookies, the other server
     r = max_.get("/dashboard/")
     assert r.status == 200 and "Two servers" in r.text
+    import redis
+
+    # With Redis the session is read from it first (cached_db), and still kept in the table.
+    session = max_.cookie("sessionid")
+    assert redis.Redis.from_url(REDIS_URL).keys(f"*cached_db*{session}")
 
 
 def test_a_post_through_one_is_told_by_the_worker_and_shown_on_the_other(cluster):
