@@ -278,17 +278,19 @@ def comment_rows(
 ):
     """Comments of these answers in reading order, in one query: all of them, the first
     screen of each thread, or (for one answer) ``limit`` after the path ``after``."""
-    rows = Comment.objects.filter(answer_id__in=[a.pk for a in answers])
-    if after:
-        rows = rows.filter(path__gt=after)
-    if first:
+    if first and answers:
         # Each answer knows the path ending its first screen. Given as constants, the bounds
-        # are one range scan of the (answer, path) index per answer; as a joined column
-        # PostgreSQL would read the whole threads and filter.
+        # are one range scan of the (answer, path) index per answer (PostgreSQL's BitmapOr);
+        # as a joined column, or beside an "answer in (...)" it would take instead, PostgreSQL
+        # reads the whole threads and filters.
         bounds = Q()
         for answer in answers:
             bounds |= Q(answer_id=answer.pk, path__lte=answer.first_screen_path)
-        rows = rows.filter(bounds)
+        rows = Comment.objects.filter(bounds)
+    else:
+        rows = Comment.objects.filter(answer_id__in=[a.pk for a in answers])
+    if after:
+        rows = rows.filter(path__gt=after)
     rows = rows.order_by("answer_id", "path").values_list(*COMMENT_COLUMNS)
     return list(rows[:limit] if limit else rows)
 

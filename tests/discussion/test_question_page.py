@@ -183,3 +183,80 @@ def test_latest_activity_quotes_each_post_as_written(
     latest = html[start : html.index("</nav>", start)]
     assert ": Tom &amp; Jerry</li>" in latest
     assert ": Is 1 &lt; 2?</li>" in latest
+
+
+SCANS = {"Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan"}
+
+
+def _rows_read(plan: dict) -> int:
+    """Rows a plan node and those below it read from tables: what each scan returned, and
+    what its filter threw away, in every loop."""
+    read = 0
+    if plan["Node Type"] in SCANS:
+        loops = plan.get("Actual Loops", 1)
+        read += (plan.get("Actual Rows", 0) + plan.get("Rows Removed by Filter", 0)) * loops
+    return read + sum(_rows_read(child) for child in plan.get("Plans", []))
+
+
+def _rows_read_per_query(group, question, member) -> dict[str, int]:
+    """Each SELECT of the question's page (3,000 comments under it) and the rows it reads."""
+    assert _grow(group, question, 3000) >= 3000
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # the planner sees the tables as they now are
+    client = logged_in(member)
+    url = question_url(group, question)
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    assert len(selects) >= 8
+    read = {}
+    with connection.cursor() as cursor:
+        # At this size, reading a few thousand rows whole (a sequential scan, or a hash of a
+        # table) is the cheaper plan, and the planner takes it; what is asked here is whether
+        # indexes bound each query as the planner uses them at scale (a few dozen lookups
+        # against a table of 100,000): with those plans off, a query that no index can bound
+        # still reads its whole table.
+        for plan in ("seqscan", "hashjoin", "mergejoin"):
+            cursor.execute(f"SET LOCAL enable_{plan} = off")
+        for sql in selects:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+            read[sql] = _rows_read(cursor.fetchone()[0][0]["Plan"])
+    return read
+
+
+LATEST_SQL = 'DESC, "discussion_comment"."id" DESC LIMIT'  # threads.latest()'s query
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN's JSON is PostgreSQL's")
+def test_each_query_reads_rows_bounded_by_what_the_page_shows(
+    group, membership, mia_membership, fay_membership, question, member
+):
+    """Issue 14: with 3,000 comments under the question, no query of its page reads more
+    than a few hundred rows (PostgreSQL's own count, EXPLAIN ANALYZE: rows read, not time),
+    so the first load does not grow with the thread. (The first screen's comments read 60:
+    one range of the (answer, path) index per answer; beside an "answer in (...)" PostgreSQL
+    took that instead and read whole threads, 6,014 rows.)"""
+    answer(membership, question)
+    answer(mia_membership, question)
+    read = _rows_read_per_query(group, question, member)
+    others = {sql: n for sql, n in read.items() if LATEST_SQL not in sql}
+    assert len(others) == len(read) - 1
+    assert max(others.values()) <= 400, [(sql, n) for sql, n in others.items() if n > 400]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN's JSON is PostgreSQL's")
+@pytest.mark.xfail(
+    strict=True,
+    reason="threads.latest() reads every comment of the most recently active answers (a "
+    "top-5 by time across several answers: one index scan per answer with a limit would "
+    "bound it, which one ORM query cannot say); issue 14, left for the next session",
+)
+def test_the_latest_comments_read_rows_bounded_by_what_the_box_shows(
+    group, membership, mia_membership, fay_membership, question, member
+):
+    answer(membership, question)
+    answer(mia_membership, question)
+    read = _rows_read_per_query(group, question, member)
+    [latest] = [n for sql, n in read.items() if LATEST_SQL in sql]
+    assert latest <= 400
