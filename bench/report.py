@@ -89,9 +89,9 @@ def targets(res: dict) -> list[dict]:
             ("hot question's first load within 1.5x an ordinary question's", text, ratio <= 1.5)
         )
         if (ratio := g["vs_100"].get("growth-10000")) is not None:
-            what = "10,000-comment first load about a 100-comment one's (<= 1.5x)"
+            what = "10,000-comment first load within 1.2x a 100-comment one's (issue #14)"
             out.append(
-                (what, f"{ratio}x ({ms['growth-10000']} vs {ms['growth-100']} ms)", ratio <= 1.5)
+                (what, f"{ratio}x ({ms['growth-10000']} vs {ms['growth-100']} ms)", ratio <= 1.2)
             )
     if (x := res.get("xtd")) and x.get("ratio"):
         what = "whole 1,000-comment tree >= 5x faster than django-comments-xtd"

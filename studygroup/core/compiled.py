@@ -5,7 +5,8 @@ row per question with five correlated subqueries) that was 3 ms of a 10 ms page,
 database ran the SQL in 0.05 ms. Here the query is built once per shape with stand-in
 values (negative numbers no id can be, each its own), compiled, and kept; each call then
 sends that SQL with the real values put where the stand-ins were. Rows come back as the
-database gives them (a boolean may be 0 or 1 on SQLite), so callers read them by truth.
+ORM gives them: each column through its converters for this connection (a datetime on
+SQLite, a boolean), as the compiler's own results do.
 """
 
 from collections.abc import Callable, Sequence
@@ -37,7 +38,7 @@ class _Place:
         return self.kind(value)
 
 
-_compiled: dict[tuple[Any, ...], tuple[str, list[_Place]]] = {}
+_compiled: dict[tuple[Any, ...], tuple[str, list[_Place], list[Any]]] = {}
 
 
 def _place(param: Any, where: dict[int | tuple[int, ...], _Place]) -> _Place:
@@ -77,7 +78,9 @@ def rows(
                 where[tuple(value)] = _Place(name)
             else:
                 where[value] = _Place(name)
-        sql, params = build(**stand).query.sql_with_params()
+        compiler = build(**stand).query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
         places = [_place(p, where) for p in params]
         taken = {(p.name, p.item) for p in places if p.name is not None}
         for name, value in stand.items():
@@ -85,9 +88,27 @@ def rows(
             items = isinstance(value, list) and all((name, j) in taken for j in range(len(value)))
             if not (whole or items):  # lost, folded or written inline: not safe to reuse
                 raise ValueError(f"{key}: not every value is a parameter of its SQL")
-        _compiled[shape] = (sql, places)
-    sql, places = _compiled[shape]
+        _compiled[shape] = (sql, places, columns)
+    sql, places, columns = _compiled[shape]
     with connection.cursor() as cursor:
         cursor.execute(sql, [place.value(values) for place in places])
         found: list[tuple[Any, ...]] = cursor.fetchall()
+    # Each column's converters, for this thread's connection (Django's get_converters and
+    # apply_converters do the same for the ORM's own results).
+    converters = [
+        (i, convs, column)
+        for i, column in enumerate(columns)
+        if (
+            convs := connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        )
+    ]
+    if not converters:
         return found
+    out = []
+    for row in found:
+        cells = list(row)
+        for i, convs, column in converters:
+            for convert in convs:
+                cells[i] = convert(cells[i], column, connection)
+        out.append(tuple(cells))
+    return out

@@ -188,12 +188,15 @@ HIDDEN = Shown(False, "Hidden by a facilitator.")
 def readable(viewer: Membership, prefix: str = "") -> Q:
     """The SQL face of ``shown``: posts whose text this viewer reads (for lists of excerpts);
     ``prefix`` ("answer__") for the posts a query reaches through a relation."""
+    return readable_by(viewer.user_id, facilitator=viewer.is_facilitator, prefix=prefix)
+
+
+def readable_by(user_id: int, *, facilitator: bool, prefix: str = "") -> Q:
+    """``readable`` from the viewer's id and role (for a query built from values alone)."""
     live = Q(**{f"{prefix}deleted__isnull": True})
-    if viewer.is_facilitator:
+    if facilitator:
         return live
-    return live & (
-        Q(**{f"{prefix}hidden__isnull": True}) | Q(**{f"{prefix}author_id": viewer.user_id})
-    )
+    return live & (Q(**{f"{prefix}hidden__isnull": True}) | Q(**{f"{prefix}author_id": user_id}))
 
 
 def text_for(membership: Membership, post: AnyPost) -> str | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import unescape
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -23,13 +24,14 @@ from django.utils.safestring import SafeString, mark_safe
 
 from content.models import Question
 from studygroup.accounts.models import User
+from studygroup.core import compiled
 from studygroup.core.cards import Card, Escaped
 from studygroup.core.times import Moment
 from studygroup.groups.models import Membership, StudyGroup
 
 from .citations import QUOTED, Revised, revised
 from .models import INDENT_LEVELS, Answer, Comment
-from .rules import Standing, is_new, readable, shown, standing
+from .rules import Standing, is_new, readable_by, shown, standing
 
 ANSWERS_PAGE = 10  # answers on a screen; "More answers" brings the next ones
 COMMENTS_MORE = 50  # comments a "more" request brings
@@ -319,6 +321,46 @@ def answer_card(
     return card
 
 
+def _latest_query(user_id: int | None, answer_ids: list[int]):
+    mine = readable_by(user_id or 0, facilitator=user_id is None)
+    # Each answer's newest few: a short backward scan of its (answer, created) index.
+    parts = [
+        Comment.objects.filter(mine, answer_id=answer_id).order_by("-created")  # as indexed
+        .values("pk")[:LATEST]
+        for answer_id in answer_ids
+    ]  # fmt: skip
+    if connection.features.supports_slicing_ordering_in_compound:  # PostgreSQL
+        # One list of ids for the outer query to look up: as separate IN (...) tests,
+        # PostgreSQL would scan every comment to try them.
+        newest = Q(pk__in=parts[0].union(*parts[1:], all=True))
+    else:  # SQLite takes no LIMIT inside a UNION: each answer's as a subquery of its own
+        newest = Q()
+        for part in parts:
+            newest |= Q(pk__in=part)
+    return (
+        Comment.objects.filter(newest)
+        .order_by("-created", "-id")
+        .values_list(
+            "pk",
+            "answer_id",
+            "created",
+            "body_html",
+            "author__display_name",
+            "author__username",
+            "author_id",
+            "hidden",
+        )[:LATEST]
+    )
+
+
+def _latest_for_member(user_id: int, answer_ids: list[int]):
+    return _latest_query(user_id, answer_ids)
+
+
+def _latest_for_facilitator(answer_ids: list[int]):
+    return _latest_query(None, answer_ids)
+
+
 def comment_card(standing: Standing, comment: Comment) -> CommentCard:
     """One comment as this viewer now sees it (after an edit, a delete, a hide)."""
     cards = Cards(standing)
@@ -406,27 +448,22 @@ def thread_page(
 
 
 def latest(here: Standing, cards: Cards) -> list[LatestCard]:
-    """The newest comments this member may read, anywhere in the discussion: one query.
+    """The newest comments this member may read, anywhere in the discussion.
 
     Sought among the most recently active answers (a comment bumps its answer's
-    last_activity), so the rows read stay bounded however long the discussion grows.
+    last_activity): the newest few of each, read from the (answer, created) index, so the
+    rows read stay those the box could show however long the threads grow. Two queries: the
+    answers, then their comments (compiled once per number of answers: core.compiled).
     """
     active = here.visible(Answer.objects.filter(group=here.group, question=here.question))
-    active = active.order_by("-last_activity").values("pk")[:LATEST_ANSWERS]
-    rows = (
-        Comment.objects.filter(readable(here.membership), answer__in=active)
-        .order_by("-created", "-id")
-        .values_list(
-            "pk",
-            "answer_id",
-            "created",
-            "body_html",
-            "author__display_name",
-            "author__username",
-            "author_id",
-            "hidden",
-        )[:LATEST]
+    answer_ids = list(
+        active.order_by("-last_activity").values_list("pk", flat=True)[:LATEST_ANSWERS]
     )
+    if here.membership.is_facilitator:  # they read every live post: no author to name
+        rows = compiled.rows("latest:all", _latest_for_facilitator, {"answer_ids": answer_ids})
+    else:
+        values: compiled.Values = {"user_id": here.membership.user_id, "answer_ids": answer_ids}
+        rows = compiled.rows("latest", _latest_for_member, values)
     found = [
         LatestCard(
             author=User.name_of(display, username) if author_id else FORMER,
