@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from content.models import Chapter
+from content.models import Chapter, StudyText
 from studygroup.core import compiled
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +51,14 @@ def test_a_value_the_sql_does_not_take_as_a_parameter_is_refused(shipped_text):
 
     with pytest.raises(ValueError, match="not every value"):
         compiled.rows("test-lost", ignores_its_value, {"text_id": 1, "numbers": [15]})
+
+
+def test_columns_come_back_as_the_orm_gives_them(shipped_text):
+    """Through each column's converters: a datetime is a datetime on SQLite too, not text."""
+
+    def created(text_id: int):
+        return StudyText.objects.filter(pk=text_id).values_list("created", "revision")
+
+    [(when, revision)] = compiled.rows("test-types", created, {"text_id": shipped_text.pk})
+    assert (when, revision) == (shipped_text.created, shipped_text.revision)
+    assert when.tzinfo is not None
