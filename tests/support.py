@@ -244,10 +244,11 @@ def log_in(page, live_server, username: str, *, through_the_form: bool = False) 
 
 
 def worker_tells() -> None:
-    """The task worker's turn for the posts' news, with the real queue (the database's): each
-    queued ``post_told`` run once, as ``db_worker`` runs it; a post's request only queues it."""
+    """The task worker's turn for the news of posts, meetings and join requests, with the
+    real queue (the database's): each queued ``*_told`` task run once, as ``db_worker`` runs
+    it; the request that made the change only queued it."""
     from django_tasks_db.models import DBTaskResult
 
-    for job in DBTaskResult.objects.filter(task_path__endswith="post_told"):
+    for job in DBTaskResult.objects.filter(task_path__endswith="_told").order_by("enqueued_at"):
         job.task.call(*job.args_kwargs["args"], **job.args_kwargs["kwargs"])
         job.delete()

@@ -37,11 +37,15 @@ MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
 
 
 def connect() -> None:
-    group_events.join_requested.connect(join_requested, dispatch_uid="notify-join-requested")
-    group_events.join_decided.connect(join_decided, dispatch_uid="notify-join-decided")
-    group_events.meeting_planned.connect(meeting_planned, dispatch_uid="notify-meeting")
-    group_events.meeting_moved.connect(meeting_moved, dispatch_uid="notify-meeting-moved")
-    group_events.meeting_cancelled.connect(meeting_cancelled, dispatch_uid="notify-meeting-off")
+    # A group's news (a meeting, a join request) is worked out by the task worker too.
+    for name in MEETING_EVENTS:
+        getattr(group_events, name).connect(
+            _queue_meeting(name), weak=False, dispatch_uid=f"notify-later-{name}"
+        )
+    for name in JOIN_EVENTS:
+        getattr(group_events, name).connect(
+            _queue_join(name), weak=False, dispatch_uid=f"notify-later-{name}"
+        )
     # Who hears of a post is worked out by the task worker (``post_told``), not in the
     # request that made the post.
     for name in POST_EVENTS:
@@ -383,3 +387,57 @@ def post_told(event: str, kind: str, post_id: int, by_id: int, body_before: str 
     membership = Membership.objects.select_related("group", "user").filter(pk=by_id).first()
     if membership is not None:  # an author who has left the group tells nobody
         POST_EVENTS[event](None, **{kind: post}, membership=membership)
+
+
+# A group's news, the same way: queued in the change's transaction, told by the worker (a
+# meeting announced to 200 members costs the facilitator's request one row).
+MEETING_EVENTS: dict[str, Callable[..., None]] = {
+    "meeting_planned": meeting_planned,
+    "meeting_moved": meeting_moved,
+    "meeting_cancelled": meeting_cancelled,
+}
+JOIN_EVENTS: dict[str, Callable[..., None]] = {
+    "join_requested": join_requested,
+    "join_decided": join_decided,
+}
+
+
+def _queue_meeting(event: str):
+    def queue(sender, *, meeting: Meeting, by=None, was: str = "", **_) -> None:
+        meeting_told.enqueue(event, meeting.pk, by.pk if by else None, was=was)
+
+    return queue
+
+
+def _queue_join(event: str):
+    def queue(sender, *, join_request: JoinRequest, by=None, approved: bool = False, **_) -> None:
+        join_told.enqueue(event, join_request.pk, by.pk if by else None, approved=approved)
+
+    return queue
+
+
+def _user(pk: int | None):
+    return get_user_model().objects.filter(pk=pk).first() if pk else None
+
+
+@task
+@transaction.atomic
+def meeting_told(event: str, meeting_id: int, by_id: int | None, was: str = "") -> None:
+    """Run ``event``'s rule for the meeting (as committed): its members hear of it."""
+    meeting = Meeting.objects.select_related("group").filter(pk=meeting_id).first()
+    if meeting is None:
+        return  # gone with its group before the worker came to it
+    extra = {"was": was} if event == "meeting_moved" else {}
+    MEETING_EVENTS[event](None, meeting=meeting, by=_user(by_id), **extra)
+
+
+@task
+@transaction.atomic
+def join_told(event: str, request_id: int, by_id: int | None, approved: bool = False) -> None:
+    """Run ``event``'s rule for the join request (as committed)."""
+    join_request = JoinRequest.objects.select_related("group", "user").filter(pk=request_id)
+    found = join_request.first()
+    if found is None:
+        return
+    extra = {"approved": approved} if event == "join_decided" else {}
+    JOIN_EVENTS[event](None, join_request=found, by=_user(by_id), **extra)

@@ -166,6 +166,8 @@ def test_a_meeting_is_reminded_the_day_before_with_what_to_read(
     settings.TASKS = QUEUE
     with on_commit(execute=True):
         meeting = plan_meeting(group, days=3, chapters=(15,), questions=1)
+        assert not queued("remind_of_meeting"), "the request queued only the news"
+        worker_tells()  # the members told, the reminder queued
     [reminder] = queued("remind_of_meeting")
     assert abs(reminder.run_after - (meeting.starts_at - timedelta(days=1))) < timedelta(seconds=1)
     group_services.attendance_set(membership=mia_membership, meeting=meeting, going=False)
@@ -195,6 +197,7 @@ def test_a_moved_or_cancelled_meeting_is_not_reminded_at_the_old_time(
     settings.TASKS = QUEUE
     with on_commit(execute=True):
         meeting = plan_meeting(group, days=3)
+        worker_tells()
     old_sequence = meeting.sequence
     with on_commit(execute=True):
         group_services.meeting_save(
@@ -204,6 +207,7 @@ def test_a_moved_or_cancelled_meeting_is_not_reminded_at_the_old_time(
             starts_at=meeting.starts_at + timedelta(days=2),
             ends_at=meeting.ends_at + timedelta(days=2),
         )
+        worker_tells()
     assert len(queued("remind_of_meeting")) == 2, "one for the new time"
     assert remind_of_meeting.call(meeting.pk, old_sequence) == 0
     group_services.meeting_cancel(meeting=meeting, by=facilitator)
@@ -216,6 +220,8 @@ def test_a_meeting_within_a_day_needs_no_reminder(group, membership, settings, o
     settings.TASKS = QUEUE
     with on_commit(execute=True):
         plan_meeting(group, days=0.5)
+        worker_tells()
+    assert Notification.objects.filter(kind=Notification.Kind.MEETING).exists(), "announced"
     assert not queued("remind_of_meeting"), "its announcement is the reminder"
 
 
@@ -223,3 +229,15 @@ def test_the_profile_page_offers_the_three_choices(member):
     html = logged_in(member).get("/accounts/profile/").content.decode()
     for label in ("Each one, as it happens", "A daily digest", "None: I will look in the app"):
         assert label in html
+
+
+def test_a_meeting_s_news_is_told_by_the_worker_not_in_the_request(
+    group, membership, mia_membership, settings
+):
+    settings.TASKS = QUEUE
+    plan_meeting(group, days=3)
+    assert not Notification.objects.exists(), "the request wrote none"
+    assert [j.args_kwargs["args"][0] for j in queued("meeting_told")] == ["meeting_planned"]
+    worker_tells()
+    told = Notification.objects.filter(kind=Notification.Kind.MEETING)
+    assert {n.recipient.username for n in told} == {"fay", "max", "mia"}
