@@ -182,7 +182,7 @@ class Balancer:
             f"frontend web\n    bind {HOST}:{self.port}\n    default_backend app\n"
             f"backend app\n    balance roundrobin\n    option httpchk GET /healthz\n{servers}\n"
         )
-        cmd = ["haproxy", "-f", str(config), "-db"]  # -db: in the foreground, no daemon
+        cmd = [tool("haproxy"), "-f", str(config), "-db"]  # -db: in the foreground, no daemon
         self.proc = start_group(cmd, dict(os.environ), Path(workdir) / "haproxy.log", ROOT)
         wait_port(self.port, self.proc, "HAProxy")
 
@@ -208,7 +208,7 @@ class PgBouncer:
             f"pool_mode = transaction\ndefault_pool_size = {pool_size}\n"
             f"unix_socket_dir =\nlogfile = {workdir / 'pgbouncer.log'}\n"
         )
-        cmd = ["pgbouncer", str(config)]
+        cmd = [tool("pgbouncer"), str(config)]
         if os.geteuid() == 0:  # PgBouncer will not run as root: as postgres, its folder its own
             for path in [workdir, *workdir.iterdir()]:
                 shutil.chown(path, "postgres")
@@ -220,6 +220,12 @@ class PgBouncer:
     def stop(self) -> None:
         stop_group(self.proc, timeout=5)
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def tool(name: str) -> str:
+    """A Debian tool's path: on PATH, or in /usr/sbin where its package puts it (a plain
+    user's PATH may leave that out)."""
+    return shutil.which(name) or f"/usr/sbin/{name}"
 
 
 def wait_port(port: int, proc: subprocess.Popen, what: str, within: float = 15) -> None:

@@ -4,9 +4,10 @@ revision.
 A text's ``revision`` is made anew whenever the text or any part of it changes: the admin's
 edits, an import, reversion's restores, the shell. The receivers below see every save and
 delete of a part, whatever made it, so no path can forget; the importer's bulk writes, which
-send no signals, make one revision for the whole import (``text_revised``). Kept things live
-in the per-process ``local`` cache under keys that name the revision: a change is a new key,
-so nothing kept is ever shown stale, and no process has to tell another. A random revision
+send no signals, make one revision for the whole import. Kept things live
+in this process (a ``Shelf``; a chapter's article in the ``local`` cache, by the template's
+``{% cache %}``) under keys that name the revision: a change is a new key, so nothing kept is
+ever shown stale, and no process has to tell another. A random revision
 rather than a counter, so that a key never comes back after a rollback or a restore.
 """
 
@@ -14,28 +15,12 @@ import copy
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from django.core.cache import caches
-from django.db.models import Model
+from django.db.models import Model, Q, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .models import Chapter, Paragraph, Question, ReadingItem, StudyText
-
-# A day: a key outlives its use only until its revision moves on; this bounds what an old
-# revision keeps in memory (the cache also culls past its MAX_ENTRIES).
-KEEP_FOR = 24 * 60 * 60
-
-
-def kept[T](key: str, build: Callable[[], T]) -> T:
-    """``build()``, or what it gave last time under ``key`` in this process. The key must
-    name the revisions of everything ``build`` reads."""
-    cache = caches["local"]
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, KEEP_FOR)
-    return value
 
 
 class Shelf[M: Model]:
@@ -44,7 +29,7 @@ class Shelf[M: Model]:
     shallow copies (``copy.copy`` gives each its own field and
     relation cache, so setting ``meeting.group`` on one changes nothing kept), while what
     they only read (the prefetched lists) is shared. The oldest go past ``size`` entries.
-    Keys name revisions, as ``kept``'s do."""
+    Keys name the revisions of everything the kept things show."""
 
     def __init__(self, size: int = 2_000) -> None:
         self.size = size
@@ -71,28 +56,26 @@ class Shelf[M: Model]:
             self._items.clear()
 
 
-def text_revised(text_id: int | None) -> None:
-    """The text changed: what was kept under its old revision is no longer asked for."""
-    if text_id is not None:
-        StudyText.objects.filter(pk=text_id).update(revision=uuid.uuid4())
+def _revised(texts: QuerySet[StudyText]) -> None:
+    """These texts changed: what was kept under their old revisions is no longer asked for."""
+    texts.update(revision=uuid.uuid4())
 
 
 def _part_changed(sender: type[Model], instance: Model, **_: object) -> None:
     if isinstance(instance, Paragraph):
-        StudyText.objects.filter(chapters=instance.chapter_id).update(revision=uuid.uuid4())
+        _revised(StudyText.objects.filter(chapters=instance.chapter_id))
     else:  # a chapter, a question (a group's own has no text), a reading
-        text_revised(instance.text_id)  # type: ignore[attr-defined]
+        _revised(StudyText.objects.filter(pk=instance.text_id))  # type: ignore[attr-defined]
 
 
 def _question_chapters_changed(
     sender: type[Model], instance: Model, action: str, pk_set: set[int] | None, **_: object
 ) -> None:
-    """A question's chapters (either side of the link): the texts of the chapters."""
+    """A question's chapters (either side of the link): its text and the chapters' texts."""
     if action.startswith("post_"):
         chapters = Chapter.objects.filter(pk__in=pk_set or ()).values("text_id")
-        touched = {instance.text_id}  # type: ignore[attr-defined]  # a chapter's, or a question's
-        StudyText.objects.filter(pk__in=[*touched - {None}]).update(revision=uuid.uuid4())
-        StudyText.objects.filter(pk__in=chapters).update(revision=uuid.uuid4())
+        own = instance.text_id  # type: ignore[attr-defined]  # a chapter's, or a question's
+        _revised(StudyText.objects.filter(Q(pk=own) | Q(pk__in=chapters)))
 
 
 def connect() -> None:
@@ -104,9 +87,14 @@ def connect() -> None:
     )
 
 
+TABLES_OF_CONTENTS: Shelf[Chapter] = Shelf()
+
+
 def table_of_contents(text: StudyText) -> list[Chapter]:
     """The text's chapters in order (retired ones left out), kept per revision."""
-    return kept(
-        f"toc:{text.pk}:{text.revision}",
-        lambda: list(text.chapters.in_order().only("text", "number", "title")),
-    )
+    key = f"toc:{text.pk}:{text.revision}"
+    if found := TABLES_OF_CONTENTS.take([key]):
+        return found[key]
+    chapters = list(text.chapters.in_order().only("text", "number", "title"))
+    TABLES_OF_CONTENTS.put({key: chapters})
+    return chapters

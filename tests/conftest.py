@@ -27,6 +27,7 @@ from tests.support import (
     answer,
     chapter,
     comment,
+    forget_kept,
     make_user,
     plan_meeting,
 )
@@ -132,11 +133,13 @@ def _tasks_run_at_once():
 def _own_cache_space(settings):
     """Rate limits and log-in failures count in the cache, a table of the test database
     (or Redis, with DJANGO_REDIS_URL): each test counts under a prefix of its own, so no
-    test inherits another's counts, even from tests that commit, and nothing is wiped."""
+    test inherits another's counts, even from tests that commit, and nothing shared is
+    wiped. What this process kept for every reader (content/revisions.py) is forgotten."""
     settings.CACHES = {
         name: {**config, "KEY_PREFIX": f"test-{_RUN}-{next(_test_numbers)}"}
         for name, config in settings.CACHES.items()
     }
+    forget_kept()  # and nothing another test's pages kept in this process (the shelves)
 
 
 _RUN = secrets.token_hex(4)  # Redis outlives a run of the suite

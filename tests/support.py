@@ -90,9 +90,11 @@ def count_queries(client: Client, url: str) -> int:
 def forget_kept() -> None:
     """This process's kept schedules, tables of contents and chapters gone, as if it had
     just started (content/revisions.py): the next load builds them, and pays its queries."""
+    from content.revisions import TABLES_OF_CONTENTS
     from studygroup.groups.models import SCHEDULES
 
     caches["local"].clear()
+    TABLES_OF_CONTENTS.clear()
     SCHEDULES.clear()
 
 

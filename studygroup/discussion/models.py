@@ -72,6 +72,11 @@ class Post(models.Model):
         abstract = True
 
     @property
+    def kind(self) -> str:
+        """ "answer", "comment" or "note": how links, audit entries and tasks name it."""
+        return type(self).__name__.lower()
+
+    @property
     def is_deleted(self) -> bool:
         return self.deleted is not None
 

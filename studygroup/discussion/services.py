@@ -354,7 +354,7 @@ def post_hide(*, post: AnyPost, by: User, reason: str) -> AnyPost:
 
 
 def _audit_post(post: AnyPost, by: User | None, action: str, extra: str = "") -> None:
-    kind, group = type(post).__name__.lower(), group_of(post)
+    kind, group = post.kind, group_of(post)
     author = post.author.name if post.author else "a former member"
     audit(group=group, actor=by, action=action, detail=f"{author}'s {kind} #{post.pk}{extra}")
 

@@ -321,7 +321,9 @@ def answer_card(
     return card
 
 
-def _latest_query(user_id: int | None, answer_ids: list[int]):
+def _latest_query(answer_ids: list[int], user_id: int | None = None):
+    """The newest comments of these answers that the member ``user_id`` may read (every
+    live one, for a facilitator: no ``user_id``)."""
     mine = readable_by(user_id or 0, facilitator=user_id is None)
     # Each answer's newest few: a short backward scan of its (answer, created) index.
     parts = [
@@ -351,14 +353,6 @@ def _latest_query(user_id: int | None, answer_ids: list[int]):
             "hidden",
         )[:LATEST]
     )
-
-
-def _latest_for_member(user_id: int, answer_ids: list[int]):
-    return _latest_query(user_id, answer_ids)
-
-
-def _latest_for_facilitator(answer_ids: list[int]):
-    return _latest_query(None, answer_ids)
 
 
 def comment_card(standing: Standing, comment: Comment) -> CommentCard:
@@ -459,11 +453,10 @@ def latest(here: Standing, cards: Cards) -> list[LatestCard]:
     answer_ids = list(
         active.order_by("-last_activity").values_list("pk", flat=True)[:LATEST_ANSWERS]
     )
-    if here.membership.is_facilitator:  # they read every live post: no author to name
-        rows = compiled.rows("latest:all", _latest_for_facilitator, {"answer_ids": answer_ids})
-    else:
-        values: compiled.Values = {"user_id": here.membership.user_id, "answer_ids": answer_ids}
-        rows = compiled.rows("latest", _latest_for_member, values)
+    values: compiled.Values = {"answer_ids": answer_ids}
+    if not here.membership.is_facilitator:  # they read every live post: no author to name
+        values["user_id"] = here.membership.user_id
+    rows = compiled.rows(f"latest:{len(values)}", _latest_query, values)
     found = [
         LatestCard(
             author=User.name_of(display, username) if author_id else FORMER,

@@ -4,7 +4,7 @@ import secrets
 import uuid
 import zoneinfo
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -217,7 +217,7 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
         return self.filter(cancelled_at__isnull=True)
 
     def upcoming(self) -> "MeetingQuerySet":
-        # A meeting stays "up next" until it has ended.
+        # A meeting stays "up next" until it has ended (``Meeting.is_over`` says it of one).
         return self.scheduled().filter(ends_at__gte=timezone.now()).order_by("starts_at", "id")
 
     def with_assignments(self) -> "MeetingQuerySet":
@@ -296,6 +296,10 @@ class Meeting(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("discussion:meeting", args=[self.group.slug, self.pk])
+
+    def is_over(self, now: datetime) -> bool:
+        """Whether it has ended: until then it is "up next" (``MeetingQuerySet.upcoming``)."""
+        return self.ends_at < now
 
     # Wall-clock times in the group's zone, naive on purpose: Django's |date filter would
     # turn an aware datetime back into the site's zone (UTC) before formatting it.

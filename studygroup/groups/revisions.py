@@ -6,7 +6,7 @@ text's revision (content/revisions.py), which the schedule's key names too."""
 
 import uuid
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from content.models import Question
@@ -14,12 +14,12 @@ from content.models import Question
 from .models import GroupQuestion, Meeting, StudyGroup
 
 
-def schedule_revised(group_id: int) -> None:
-    StudyGroup.objects.filter(pk=group_id).update(schedule_revision=uuid.uuid4())
+def _revised(groups: QuerySet[StudyGroup]) -> None:
+    groups.update(schedule_revision=uuid.uuid4())
 
 
 def _meeting_changed(sender: type[Model], instance: Meeting, **_: object) -> None:
-    schedule_revised(instance.group_id)
+    _revised(StudyGroup.objects.filter(pk=instance.group_id))
 
 
 def _assignments_changed(
@@ -30,18 +30,16 @@ def _assignments_changed(
         return
     if reverse:  # from the chapter's (reading's, question's) side: the meetings named
         groups = Meeting.objects.filter(pk__in=pk_set or ()).values("group_id")
-        StudyGroup.objects.filter(pk__in=groups).update(schedule_revision=uuid.uuid4())
+        _revised(StudyGroup.objects.filter(pk__in=groups))
     else:
-        schedule_revised(instance.group_id)  # type: ignore[attr-defined]
+        _revised(StudyGroup.objects.filter(pk=instance.group_id))  # type: ignore[attr-defined]
 
 
 def _own_question_changed(sender: type[Model], instance: Model, **_: object) -> None:
     if isinstance(instance, GroupQuestion):
-        schedule_revised(instance.group_id)
+        _revised(StudyGroup.objects.filter(pk=instance.group_id))
     elif instance.text_id is None:  # type: ignore[attr-defined]  # a group's own question
-        StudyGroup.objects.filter(own_questions__question_id=instance.pk).update(
-            schedule_revision=uuid.uuid4()
-        )
+        _revised(StudyGroup.objects.filter(own_questions__question_id=instance.pk))
 
 
 def connect() -> None:

@@ -48,12 +48,11 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         .select_related("group", "group__text")
         .order_by("group__name")
     )
-    # The next meeting of every group, from their kept schedules (a meeting is up next
-    # until it has ended).
+    # The next meeting of every group, from their kept schedules.
     now = timezone.now()
     next_meeting: dict[int, Meeting] = {}
     for group_id, meetings in schedules([m.group for m in memberships]).items():
-        if upcoming := next((m for m in meetings if m.ends_at >= now), None):
+        if upcoming := next((m for m in meetings if not m.is_over(now)), None):
             next_meeting[group_id] = upcoming
     marked_chapters, marked_readings = ReadingMark.objects.filter(
         membership__user=request.user

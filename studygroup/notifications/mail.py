@@ -38,15 +38,16 @@ def _quoted(words: str) -> str:
     return "\n".join("> " + line for line in lines)
 
 
-def _post(ref: list | None) -> AnyPost | None:
-    if not ref:
-        return None
-    kind, pk = ref
+def post_of(kind: str, pk: int) -> AnyPost | None:
+    """A post by its model's name ("answer", "comment", "note") and id, as the tasks carry
+    it, with what the notification rules and the e-mails read of it; None once it is gone."""
     if kind == "answer":
-        return Answer.objects.select_related("question").filter(pk=pk).first()
+        return Answer.objects.select_related("question", "group", "author").filter(pk=pk).first()
     if kind == "note":
-        return Note.objects.filter(pk=pk).first()
-    return Comment.objects.select_related("answer__question").filter(pk=pk).first()
+        related = ["paragraph__chapter", "group", "parent__author", "author"]
+        return Note.objects.select_related(*related).filter(pk=pk).first()
+    related = ["answer__question", "answer__author", "answer__group", "parent__author", "author"]
+    return Comment.objects.select_related(*related).filter(pk=pk).first()
 
 
 def notification_mails(
@@ -61,7 +62,7 @@ def notification_mails(
     users = list(
         User.objects.filter(pk__in=user_ids, email_choice=User.Email.EACH).exclude(email="")
     )
-    found = _post(post)
+    found = post_of(*post) if post else None
     memberships: dict[int, Membership] = {}
     if found is not None:
         for each in Membership.objects.filter(group=group, user__in=users):

@@ -30,6 +30,7 @@ from studygroup.groups.models import (
     question_label,
 )
 
+from .mail import post_of
 from .models import Notification, Watch
 from .services import notify
 
@@ -322,7 +323,7 @@ def post_edited(sender, *, post: AnyPost, user, body_before: str, **_) -> None:
         post,
         group,
         user,
-        f"in {'an' if isinstance(post, Answer) else 'a'} {type(post).__name__.lower()}",
+        f"in {'an' if isinstance(post, Answer) else 'a'} {post.kind}",
         told=set(mentioned(group, body_before)),
     )
 
@@ -344,31 +345,13 @@ POST_EVENTS: dict[str, Callable[..., None]] = {
 def _queue(event: str):
     def queue(sender, *, membership: Membership, **kwargs) -> None:
         post = kwargs[event.removesuffix("_posted")]  # answer_posted sends answer=...
-        post_told.enqueue(event, _kind(post), post.pk, membership.pk)
+        post_told.enqueue(event, post.kind, post.pk, membership.pk)
 
     return queue
 
 
 def _queue_edit(sender, *, post: AnyPost, user, body_before: str, **_) -> None:
-    post_told.enqueue("post_edited", _kind(post), post.pk, user.pk, body_before=body_before)
-
-
-def _kind(post: AnyPost) -> str:
-    return type(post).__name__.lower()  # "answer", "comment" or "note"
-
-
-def _post(kind: str, pk: int) -> AnyPost | None:
-    """The post as committed, with what its rule reads, or None if it has gone since."""
-    if kind == "answer":
-        return Answer.objects.select_related("question", "group", "author").filter(pk=pk).first()
-    if kind == "comment":
-        related = ["answer__question", "answer__author", "answer__group", "parent__author"]
-        return Comment.objects.select_related(*related, "author").filter(pk=pk).first()
-    return (
-        Note.objects.select_related("paragraph__chapter", "group", "parent__author", "author")
-        .filter(pk=pk)
-        .first()
-    )
+    post_told.enqueue("post_edited", post.kind, post.pk, user.pk, body_before=body_before)
 
 
 @task
@@ -376,7 +359,7 @@ def _post(kind: str, pk: int) -> AnyPost | None:
 def post_told(event: str, kind: str, post_id: int, by_id: int, body_before: str = "") -> None:
     """Run ``event``'s rule for the post: those it names hear of it. ``by_id`` is the
     author's membership (a new post) or the editor's user id (an edit)."""
-    post = _post(kind, post_id)
+    post = post_of(kind, post_id)
     if post is None:
         return  # deleted before the worker came to it: nobody hears of it
     if event == "post_edited":

@@ -66,7 +66,7 @@ def notify(
     )
     ref: list[int | str] | None = None
     if post is not None:
-        ref = [type(post).__name__.lower(), post.pk]  # "answer", "comment" or "note"
+        ref = [post.kind, post.pk]  # "answer", "comment" or "note": mail.post_of
     ids = list(users)
     # After the commit (a rolled-back write tells nobody), as tasks for the worker; robust: a
     # queue that cannot be written must not turn a saved post into an error.

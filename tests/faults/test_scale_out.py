@@ -8,9 +8,7 @@ the posting limit count across both (their counts in Redis); traffic through the
 meets no errors; and every kind of page answers through the pooler.
 """
 
-import os
 import secrets
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -36,9 +34,9 @@ def _client(base: str) -> Client:
 
 
 def _check_tools() -> None:
-    for tool in ("haproxy", "pgbouncer"):
-        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
-            refuse(f"{tool} is missing (apt-get install {tool})")
+    for name in ("haproxy", "pgbouncer"):
+        if not Path(servers.tool(name)).exists():
+            refuse(f"{name} is missing (apt-get install {name})")
     if servers.postmaster_started(PG_URL) is None:
         refuse("PostgreSQL does not answer at 127.0.0.1:5432")
     import redis
@@ -52,7 +50,6 @@ def _check_tools() -> None:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     _check_tools()
-    os.environ["PATH"] += ":/usr/sbin"  # haproxy and pgbouncer live there
     workdir = tmp_path_factory.mktemp("scale-out")
     env = servers.production_env(
         f"{PG_URL}/{DB_NAME}",

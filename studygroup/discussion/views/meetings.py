@@ -97,8 +97,8 @@ def group_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     meetings = group.schedule()
     now = timezone.now()
-    upcoming = [m for m in meetings if m.ends_at >= now]
-    past = [m for m in reversed(meetings) if m.ends_at < now]
+    upcoming = [m for m in meetings if not m.is_over(now)]
+    past = [m for m in reversed(meetings) if m.is_over(now)]
     news = _news(membership, meetings)
     marked_chapters, marked_readings = ReadingMark.objects.filter(membership=membership).done()
     members = Membership.objects.filter(group=group).by_name()

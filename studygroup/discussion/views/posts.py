@@ -31,12 +31,8 @@ def question_url(group: StudyGroup, question_id: int, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _kind(post: AnyPost) -> str:
-    return type(post).__name__.lower()  # "answer", "comment", "note"
-
-
 def _anchor(post: AnyPost) -> str:
-    return f"{_kind(post)}-{post.pk}"
+    return f"{post.kind}-{post.pk}"
 
 
 def _back(group: StudyGroup, post: AnyPost) -> str:
@@ -160,7 +156,7 @@ def edit(
     form_class: type[PostForm],
 ) -> HttpResponse:
     """Editing one's own post (answer, comment or note): the form, and the edit."""
-    anchor, kind = _anchor(post), _kind(post)
+    anchor, kind = _anchor(post), post.kind
     group = membership.group
     back = _back(group, post)
     if request.method == "POST":
@@ -200,7 +196,7 @@ def delete(
     back = _back(membership.group, post)
     if request.method != "POST":
         services.check_author(post, request.user)
-        kind = _kind(post)
+        kind = post.kind
         return confirm_page(
             request,
             title=f"Delete your {kind}?",
@@ -225,7 +221,7 @@ def moderate(
     request: AuthenticatedHtmxHttpRequest, membership: Membership, post: AnyPost
 ) -> HttpResponse:
     """A facilitator hides a post, or shows it again."""
-    kind = _kind(post)
+    kind = post.kind
     back = _back(membership.group, post)
     if request.method != "POST":
         if post.is_hidden:
