@@ -2,10 +2,14 @@
 anything outside the group, and for answers answer-first still hides from this member; and
 the paragraph of the group's text a margin is of."""
 
+from collections.abc import Callable
+
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from content.models import Paragraph, Question
+from studygroup.core import compiled
 from studygroup.groups.models import Membership, StudyGroup
 
 from .models import Answer, Comment, Note
@@ -19,9 +23,7 @@ def question_for_group(group: StudyGroup, question_id: int) -> Question:
 
 def answer_for_member(group: StudyGroup, membership: Membership, answer_id: int) -> Answer:
     """An answer of this group the member may see; 404 otherwise."""
-    answer = get_object_or_404(
-        Answer.objects.select_related("question", "author"), group=group, pk=answer_id
-    )
+    answer = _one("answer-for-member", _answer, group, answer_id)
     answer.group = group
     if not standing(membership, answer.question).may_see(answer):
         raise Http404("No such answer.")
@@ -30,24 +32,43 @@ def answer_for_member(group: StudyGroup, membership: Membership, answer_id: int)
 
 def comment_for_member(group: StudyGroup, membership: Membership, comment_id: int) -> Comment:
     """A comment in a thread the member may see; 404 otherwise."""
-    comment = get_object_or_404(
-        Comment.objects.select_related("author", "parent__author"),
-        answer__group=group,
-        pk=comment_id,
-    )
+    comment = _one("comment-for-member", _comment, group, comment_id)
     comment.answer = answer_for_member(group, membership, comment.answer_id)
     return comment
 
 
 def note_for_member(group: StudyGroup, note_id: int) -> Note:
     """A note in the margin of the group's text (every member reads them); 404 otherwise."""
-    note = get_object_or_404(
-        Note.objects.select_related("author", "parent__author", "paragraph__chapter"),
-        group=group,
-        pk=note_id,
-    )
+    note = _one("note-for-member", _note, group, note_id)
     note.group = group
     return note
+
+
+# A post's page or fragment loads the post first: each query compiled once (core.compiled).
+
+
+def _one[P: Answer | Comment | Note](
+    key: str, build: Callable[[int, int], QuerySet[P]], group: StudyGroup, pk: int
+) -> P:
+    """The group's post by its id, or 404."""
+    found = compiled.objects(key, build, {"group_id": group.pk, "pk": pk})
+    if not found:
+        raise Http404("No such post.")
+    return found[0]
+
+
+def _answer(group_id: int, pk: int) -> QuerySet[Answer]:
+    return Answer.objects.select_related("question", "author").filter(group_id=group_id, pk=pk)
+
+
+def _comment(group_id: int, pk: int) -> QuerySet[Comment]:
+    related = Comment.objects.select_related("author", "parent__author")
+    return related.filter(answer__group_id=group_id, pk=pk)
+
+
+def _note(group_id: int, pk: int) -> QuerySet[Note]:
+    related = Note.objects.select_related("author", "parent__author", "paragraph__chapter")
+    return related.filter(group_id=group_id, pk=pk)
 
 
 def paragraph_for_group(group: StudyGroup, number: int, position: int) -> Paragraph:

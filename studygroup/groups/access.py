@@ -5,24 +5,31 @@ answer is 404, as if the group did not exist; to a member whose role is too low,
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from studygroup.accounts.http import AuthenticatedHttpRequest
+from studygroup.core import compiled
 
 from .models import Membership, StudyGroup
 
 
 def group_for_member(request: AuthenticatedHttpRequest, slug: str) -> tuple[StudyGroup, Membership]:
     """The group and the viewer's membership; 404 to anyone outside it."""
-    membership = (
-        Membership.objects.select_related("group", "group__text")
-        .filter(group__slug=slug, user=request.user)
-        .first()
-    )
-    if membership is None:
+    # Every group page asks this first: compiled once (core.compiled).
+    values: compiled.Values = {"slug": slug, "user_id": request.user.pk}
+    found = compiled.objects("group-for-member", _membership, values)
+    if not found:
         raise Http404("No such group.")
+    membership = found[0]
     membership.user = request.user  # the same row: no query to fetch it again
     return membership.group, membership
+
+
+def _membership(slug: str, user_id: int) -> QuerySet[Membership]:
+    return Membership.objects.select_related("group", "group__text").filter(
+        group__slug=slug, user_id=user_id
+    )
 
 
 def group_for_facilitator(

@@ -2,14 +2,18 @@
 post's words when the discussion's rules let this reader see them), and the daily digest."""
 
 import textwrap
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from studygroup.accounts.models import User
+from studygroup.core import compiled
 from studygroup.discussion.models import Answer, AnyPost, Comment, Note
 from studygroup.discussion.rules import text_for
 from studygroup.groups.models import Membership, StudyGroup
@@ -40,14 +44,21 @@ def _quoted(words: str) -> str:
 
 def post_of(kind: str, pk: int) -> AnyPost | None:
     """A post by its model's name ("answer", "comment", "note") and id, as the tasks carry
-    it, with what the notification rules and the e-mails read of it; None once it is gone."""
-    if kind == "answer":
-        return Answer.objects.select_related("question", "group", "author").filter(pk=pk).first()
-    if kind == "note":
-        related = ["paragraph__chapter", "group", "parent__author", "author"]
-        return Note.objects.select_related(*related).filter(pk=pk).first()
-    related = ["answer__question", "answer__author", "answer__group", "parent__author", "author"]
-    return Comment.objects.select_related(*related).filter(pk=pk).first()
+    it, with what the notification rules and the e-mails read of it; None once it is gone.
+    Every post told and mailed is loaded here: compiled once (core.compiled)."""
+    found = compiled.objects(f"post-of:{kind}", _POSTS[kind], {"pk": pk})
+    return found[0] if found else None
+
+
+_POSTS: dict[str, Callable[..., QuerySet[Any, Any]]] = {
+    "answer": lambda pk: Answer.objects.select_related("question", "group", "author").filter(pk=pk),
+    "comment": lambda pk: Comment.objects.select_related(
+        "answer__question", "answer__author", "answer__group", "parent__author", "author"
+    ).filter(pk=pk),
+    "note": lambda pk: Note.objects.select_related(
+        "paragraph__chapter", "group", "parent__author", "author"
+    ).filter(pk=pk),
+}
 
 
 def notification_mails(

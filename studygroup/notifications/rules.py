@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from content.models import Question
+from studygroup.core import compiled
 from studygroup.discussion import events as discussion_events
 from studygroup.discussion.models import Answer, AnyPost, Comment, Note
 from studygroup.discussion.rules import standing
@@ -206,19 +207,28 @@ def _tell_members(meeting: Meeting, by, text: str) -> None:
     )
 
 
-def watching(group: StudyGroup, question: Question) -> QuerySet[Membership]:
+def watching(group_id: int, question_id: int) -> QuerySet[Membership]:
     """The members who watch a question's discussion: those who chose to, and, unless they
     chose not to, those who answered it and the group's facilitators. One query."""
-    choice = Watch.objects.filter(group=group, question=question, user=OuterRef("user_id"))
+    choice = Watch.objects.filter(
+        group_id=group_id, question_id=question_id, user=OuterRef("user_id")
+    )
     answered = Answer.objects.filter(
-        group=group, question=question, author=OuterRef("user_id"), deleted__isnull=True
+        group_id=group_id,
+        question_id=question_id,
+        author=OuterRef("user_id"),
+        deleted__isnull=True,
     )
     by_default = Q(role=Membership.Role.FACILITATOR) | Q(Exists(answered))
     return (
-        Membership.objects.filter(group=group)
+        Membership.objects.filter(group_id=group_id)
         .annotate(choice=Subquery(choice.values("watching")[:1]))
         .filter(Q(choice=True) | (Q(choice__isnull=True) & by_default))
     )
+
+
+def _watchers(group_id: int, question_id: int) -> QuerySet[Membership]:
+    return watching(group_id, question_id).select_related("user")
 
 
 def is_watching(membership: Membership, question: Question) -> bool:
@@ -244,7 +254,11 @@ def _tell_watchers(
     told = set(told)
     notify(
         recipients=[
-            m.user for m in watching(group, question).select_related("user") if m.user not in told
+            m.user
+            for m in compiled.objects(
+                "watchers", _watchers, {"group_id": group.pk, "question_id": question.pk}
+            )
+            if m.user not in told
         ],
         kind=Notification.Kind.WATCHED,
         group=group,
@@ -255,6 +269,16 @@ def _tell_watchers(
         topic=f"question:{group.pk}:{question.pk}",
         phrase=f"posted on “{short}”",
     )
+
+
+def _in_group(group: StudyGroup, user) -> bool:
+    """Whether ``user`` is still in the group (one who left hears nothing of it)."""
+    values: compiled.Values = {"group_id": group.pk, "user_id": user.pk}
+    return bool(compiled.rows("in-group", _membership_of, values))
+
+
+def _membership_of(group_id: int, user_id: int) -> QuerySet[Membership, tuple[int]]:
+    return Membership.objects.filter(group_id=group_id, user_id=user_id).values_list("pk")
 
 
 def answer_posted(sender, *, answer: Answer, membership: Membership, **_) -> None:
@@ -272,7 +296,7 @@ def comment_posted(sender, *, comment: Comment, membership: Membership, **_) -> 
     answer, parent = comment.answer, comment.parent
     question = _short(answer.question.body)
     replied_to = parent.author if parent else answer.author
-    if replied_to and not Membership.objects.filter(group=group, user=replied_to).exists():
+    if replied_to and not _in_group(group, replied_to):
         replied_to = None  # they have left the group: nothing of it reaches them now
     replied = parent or answer
     phrase = f"replied to your {'comment' if parent else 'answer'} on “{question}”"
@@ -298,7 +322,7 @@ def note_posted(sender, *, note: Note, membership: Membership, **_) -> None:
     group, author, parent = membership.group, membership.user, note.parent
     where = f"on ¶{note.paragraph.reference}"
     replied_to = parent.author if parent else None
-    if replied_to and not Membership.objects.filter(group=group, user=replied_to).exists():
+    if replied_to and not _in_group(group, replied_to):
         replied_to = None  # they have left the group
     if parent is not None:
         phrase = f"replied to your note {where}"
@@ -367,9 +391,13 @@ def post_told(event: str, kind: str, post_id: int, by_id: int, body_before: str 
         if user is not None:
             post_edited(None, post=post, user=user, body_before=body_before)
         return
-    membership = Membership.objects.select_related("group", "user").filter(pk=by_id).first()
-    if membership is not None:  # an author who has left the group tells nobody
+    # An author who has left the group tells nobody.
+    for membership in compiled.objects("post-told:author", _author, {"pk": by_id}):
         POST_EVENTS[event](None, **{kind: post}, membership=membership)
+
+
+def _author(pk: int) -> QuerySet[Membership]:
+    return Membership.objects.select_related("group", "user").filter(pk=pk)
 
 
 # A group's news, the same way: queued in the change's transaction, told by the worker (a

@@ -5,11 +5,12 @@ one as it happens, or in the next morning's digest."""
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from content.models import Question
 from studygroup.accounts.models import User
+from studygroup.core import compiled
 from studygroup.discussion.models import AnyPost
 from studygroup.groups.models import Membership, StudyGroup
 
@@ -44,8 +45,8 @@ def notify(
         # Unread news of the same topic is one line, naming the latest and counting the rest;
         # its link stays on the first, where reading starts.
         now = timezone.now()
-        same = Notification.objects.unread().filter(topic=topic, recipient_id__in=list(users))
-        grouped = list(same.select_for_update())
+        values: compiled.Values = {"topic": topic, "recipients": list(users)}
+        grouped = compiled.objects("unread-of-topic", _unread_of_topic, values)
         for note in grouped:
             note.add_actor(actor, now)
             fresh.pop(note.recipient_id, None)
@@ -71,6 +72,11 @@ def notify(
     # After the commit (a rolled-back write tells nobody), as tasks for the worker; robust: a
     # queue that cannot be written must not turn a saved post into an error.
     transaction.on_commit(lambda: _mail_later(ids, group.pk, text, url, details, ref), robust=True)
+
+
+def _unread_of_topic(topic: str, recipients: list[int]) -> QuerySet[Notification]:
+    unread = Notification.objects.unread().filter(topic=topic, recipient_id__in=recipients)
+    return unread.select_for_update()  # what each line says is rewritten from what it said
 
 
 def _mail_later(

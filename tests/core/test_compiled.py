@@ -2,10 +2,12 @@
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from content.models import Chapter, StudyText
 from studygroup.core import compiled
+from studygroup.groups.models import Membership, StudyGroup
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +64,38 @@ def test_columns_come_back_as_the_orm_gives_them(shipped_text):
     [(when, revision)] = compiled.rows("test-types", created, {"text_id": shipped_text.pk})
     assert (when, revision) == (shipped_text.created, shipped_text.revision)
     assert when.tzinfo is not None
+
+
+def members_of(slug: str, user_id: int):
+    return Membership.objects.select_related("group__text", "user").filter(
+        group__slug=slug, user_id=user_id
+    )
+
+
+def test_objects_are_the_orm_s_with_what_they_select_related(membership, group, member):
+    [found] = compiled.objects(
+        "test-members", members_of, {"slug": group.slug, "user_id": member.pk}
+    )
+    [expected] = members_of(group.slug, member.pk)
+    assert found == expected and found.__dict__.keys() == expected.__dict__.keys()
+    with CaptureQueriesContext(connection) as queries:
+        assert (found.group.text.title, found.user.name) == (group.text.title, member.name)
+        assert found.joined == expected.joined and found.joined.tzinfo is not None
+    assert len(queries) == 0  # all in the one row, as select_related has it
+    assert not found._state.adding and found._state.db == "default"
+
+
+def test_a_name_is_a_value_like_an_id(membership, group, member, group_b):
+    """The slug is a parameter: the same compiled query finds another group's, or none."""
+    values = {"slug": group_b.slug, "user_id": member.pk}
+    assert compiled.objects("test-members", members_of, values) == []
+    values = {"slug": group.slug, "user_id": member.pk}
+    assert compiled.objects("test-members", members_of, values) == [membership]
+
+
+def test_objects_carry_their_annotations(group, membership):
+    def with_count(group_id: int):
+        return StudyGroup.objects.filter(pk=group_id).annotate(people=Count("memberships"))
+
+    [found] = compiled.objects("test-annotated", with_count, {"group_id": group.pk})
+    assert (found, found.people) == (group, 2)

@@ -90,7 +90,7 @@ def test_the_button_says_what_the_rule_says_in_every_case(
         if choice is not None:
             for person in people:
                 services.watch_set(membership=person, question=question, watching=choice)
-        told = set(rules.watching(group, question).values_list("pk", flat=True))
+        told = set(rules.watching(group.pk, question.pk).values_list("pk", flat=True))
         for person in people:
             forget_standing(person, question)
             expected = person.pk in told
