@@ -189,11 +189,16 @@ CACHES = {
 # Sessions live in the database, so any app server can serve any request; with Redis they
 # are read from it first (Django's cached_db: written through to both, read from the cache),
 # which spares every page a query. Without Redis the cache is a database table: no saving.
+# Both are Django's, finding the row by a query compiled once (accounts/sessions.py).
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
+    "studygroup.accounts.cached_sessions" if REDIS_URL else "studygroup.accounts.sessions"
 )
+# Django's ModelBackend, loading the user the same way. Django's own stays listed for the
+# sessions made before (a session names the backend that logged it in).
+AUTHENTICATION_BACKENDS = [
+    "studygroup.accounts.sessions.UserBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 # Rate limits, as (attempts, seconds) in fixed windows; see studygroup/core/ratelimit.py. Failed
 # log-ins count per account (the user name, in any case) and per client address, and those
 # two stay on when DJANGO_RATE_LIMITS=0 turns the others off.

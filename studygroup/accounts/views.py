@@ -17,6 +17,7 @@ from studygroup.core.ratelimit import limited
 from .forms import ProfileForm, SignupForm, ThrottledLoginForm, forget_login_failures
 from .http import AuthenticatedHttpRequest
 from .models import User, new_calendar_token
+from .sessions import BACKEND
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -27,7 +28,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=BACKEND)
         messages.success(request, f"Welcome, {user.name}.")
         return redirect(safe_next(request, reverse("groups:dashboard")))
     return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")})

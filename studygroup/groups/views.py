@@ -16,6 +16,7 @@ from content.models import Chapter, ReadingItem
 from studygroup.accounts.forms import SignupForm, ThrottledLoginForm
 from studygroup.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
 from studygroup.accounts.models import User
+from studygroup.accounts.sessions import BACKEND
 from studygroup.core import ratelimit
 from studygroup.core.http import confirm_first, form_lives_on, safe_next
 
@@ -202,7 +203,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             signup_form = SignupForm(request.POST, prefix="signup")
             if signup_form.is_valid():
                 user = signup_form.save()
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend=BACKEND)
                 return _joined(request, user, code)
         else:
             login_form = ThrottledLoginForm(request, data=request.POST)

@@ -33,7 +33,6 @@ from typing import Any
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
-from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -43,6 +42,7 @@ from django.utils.crypto import get_random_string
 
 from content.models import Chapter, Question, ReadingItem, StudyText
 from studygroup.accounts.models import User
+from studygroup.accounts.sessions import BACKEND, SessionStore
 from studygroup.discussion import markdown
 from studygroup.discussion.models import Answer, Comment
 from studygroup.discussion.services import comments_repath
@@ -59,7 +59,6 @@ from studygroup.notifications.models import Notification
 MAX_DEPTH = 8
 GROWTH_ANSWERS = 12  # answers of each growth question: a first screen (10) and more
 BATCH = 5000
-BACKEND = "django.contrib.auth.backends.ModelBackend"
 SESSION_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 FIRST = (
