@@ -18,7 +18,16 @@ from .rules import standing
 
 def question_for_group(group: StudyGroup, question_id: int) -> Question:
     """One of the group's questions (the text's own or its own); 404 for any other."""
-    return get_object_or_404(group.questions(), pk=question_id)
+    values: compiled.Values = {"group_id": group.pk, "text_id": group.text_id, "pk": question_id}
+    found = compiled.objects("group-question", _question, values)
+    if not found:
+        raise Http404("No such question.")
+    return found[0]
+
+
+def _question(group_id: int, text_id: int, pk: int) -> QuerySet[Question]:
+    # The one definition (StudyGroup.questions), for the group these ids name.
+    return StudyGroup(pk=group_id, text_id=text_id).questions().filter(pk=pk)
 
 
 def answer_for_member(group: StudyGroup, membership: Membership, answer_id: int) -> Answer:

@@ -148,9 +148,16 @@ def standing(membership: Membership, question: Question) -> Standing:
     as long as the request, so it carries the memo."""
     memo = membership.__dict__.setdefault("_standings", {})
     if question.pk not in memo:
-        discussion = Discussion.objects.filter(group_id=membership.group_id, question=question)
-        memo[question.pk] = Standing(membership.group, question, membership, discussion.first())
+        values: compiled.Values = {"group_id": membership.group_id, "question_id": question.pk}
+        found = compiled.objects("discussion-settings", _settings, values)
+        memo[question.pk] = Standing(
+            membership.group, question, membership, next(iter(found), None)
+        )
     return memo[question.pk]
+
+
+def _settings(group_id: int, question_id: int) -> QuerySet[Discussion]:
+    return Discussion.objects.filter(group_id=group_id, question_id=question_id).order_by("pk")[:1]
 
 
 def forget_standing(membership: Membership, question: Question) -> None:

@@ -234,15 +234,19 @@ def _watchers(group_id: int, question_id: int) -> QuerySet[Membership]:
 def is_watching(membership: Membership, question: Question) -> bool:
     """``watching`` for one member (the question page's button): their own choice if they
     made one, else the same default, from the standing the page has already worked out."""
-    choice = (
-        Watch.objects.filter(user_id=membership.user_id, group_id=membership.group_id)
-        .filter(question=question)
-        .values_list("watching", flat=True)
-        .first()
-    )
-    if choice is not None:
+    values: compiled.Values = {
+        "user_id": membership.user_id,
+        "group_id": membership.group_id,
+        "question_id": question.pk,
+    }
+    for (choice,) in compiled.rows("watch-choice", _choice, values):
         return choice
     return membership.is_facilitator or standing(membership, question).answered
+
+
+def _choice(user_id: int, group_id: int, question_id: int) -> QuerySet[Watch, tuple[bool]]:
+    mine = Watch.objects.filter(user_id=user_id, group_id=group_id, question_id=question_id)
+    return mine.values_list("watching")
 
 
 def _tell_watchers(
