@@ -50,7 +50,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
     tests/groups/test_question_migration.py runs them back and forth on this database."""
     from django.conf import settings
 
-    settings.DATABASES["default"].setdefault("TEST", {})["MIGRATE"] = False
+    database = settings.DATABASES["default"]
+    database.setdefault("TEST", {})["MIGRATE"] = False
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        # A test database is thrown away: its commits (the journeys' every write through the
+        # live server) need not wait for the disk.
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = (options.get("options", "") + " -c synchronous_commit=off").strip()
 
 
 @pytest.fixture(scope="session")
