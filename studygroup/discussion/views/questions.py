@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,12 +55,8 @@ def _page_context(
 @require_safe
 def question(request: AuthenticatedHtmxHttpRequest, slug: str, question_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
-    q = get_object_or_404(
-        group.questions().prefetch_related(
-            Prefetch("chapters", queryset=Chapter.objects.order_by("number"))
-        ),
-        pk=question_id,
-    )
+    q = question_for_group(group, question_id)
+    prefetch_related_objects([q], Prefetch("chapters", queryset=Chapter.objects.order_by("number")))
     after = request.GET.get("after")
     if after is not None:  # more answers: the same visit, what is new as the page said
         context = _page_context(group, membership, q, after_answer=parse_id(after))
