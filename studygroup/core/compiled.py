@@ -15,10 +15,10 @@ place, as the ORM's own iterator makes them.
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 
 Values = dict[str, int | str | Sequence[int]]
@@ -201,3 +201,25 @@ def objects[M: Model](key: str, build: Callable[..., QuerySet[M, M]], values: Va
             setattr(obj, name, row[position])
         found.append(obj)
     return found
+
+
+def update_each(objects: Sequence[Model], fields: list[str]) -> None:
+    """Each object's ``fields`` written back to its row: one UPDATE by primary key, sent for
+    every object at once (the driver's executemany). Django's ``bulk_update`` writes the same
+    in one statement, but builds a CASE of every row for every field: 78 ms for 200 rows,
+    where this takes a few. No signals, as with ``bulk_update``."""
+    if not objects:
+        return
+    db = connections[DEFAULT_DB_ALIAS]
+    meta = objects[0]._meta
+    columns = [cast(Field[Any, Any], meta.get_field(name)) for name in fields]
+    assert meta.pk.column is not None
+    quote = db.ops.quote_name
+    assignments = ", ".join(f"{quote(str(column.column))} = %s" for column in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    rows = [
+        [column.get_db_prep_save(getattr(obj, column.attname), db) for column in columns] + [obj.pk]
+        for obj in objects
+    ]
+    with db.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from content.models import Paragraph, Question
 from studygroup.accounts.models import User
+from studygroup.core import compiled
 from studygroup.core.errors import NotAllowed
 from studygroup.groups.audit import audit
 from studygroup.groups.models import AuditEvent, Membership, StudyGroup
@@ -436,7 +437,7 @@ def comments_repath(*, answer_ids: Iterable[int]) -> None:
     by_id: dict[int | None, Comment] = {c.pk: c for c in comments}  # get(None): a top comment
     for comment in comments:  # parents have smaller ids, so theirs are done first
         comment.path = Comment.path_under(by_id.get(comment.parent_id), comment.pk)
-    Comment.objects.bulk_update(comments, ["path"], batch_size=2000)
+    compiled.update_each(comments, ["path"])
     counts = dict(
         Comment.objects.filter(answer_id__in=answer_ids)
         .values_list("answer_id")
@@ -452,7 +453,7 @@ def comments_repath(*, answer_ids: Iterable[int]) -> None:
         answer.first_screen_path = (
             mine[COMMENTS_FIRST - 1] if len(mine) >= COMMENTS_FIRST else FIRST_SCREEN_OPEN
         )
-    Answer.objects.bulk_update(answers, ["comment_count", "first_screen_path"], batch_size=2000)
+    compiled.update_each(answers, ["comment_count", "first_screen_path"])
 
 
 # One statement for the question page's one write: the row's old ``seen_at`` moves to

@@ -50,7 +50,7 @@ def notify(
         for note in grouped:
             note.add_actor(actor, now)
             fresh.pop(note.recipient_id, None)
-        Notification.objects.bulk_update(grouped, ["actor_ids", "text", "created"])
+        compiled.update_each(grouped, ["actor_ids", "text", "created"])
     actors = [actor.pk] if actor is not None else []
     Notification.objects.bulk_create(
         Notification(

@@ -99,3 +99,27 @@ def test_objects_carry_their_annotations(group, membership):
 
     [found] = compiled.objects("test-annotated", with_count, {"group_id": group.pk})
     assert (found, found.people) == (group, 2)
+
+
+def test_update_each_writes_every_row_its_own_values(group, member, facilitator):
+    """A JSON list, a text and a time each written back to its own row, as read again."""
+    from django.utils import timezone
+
+    from studygroup.notifications.models import Notification
+
+    notes = Notification.objects.bulk_create(
+        Notification(recipient=user, kind="watched", group=group, text="-", url="/", phrase="p")
+        for user in (member, facilitator)
+    )
+    when = timezone.now()
+    notes[0].add_actor(facilitator, when)
+    notes[1].add_actor(member, when)
+    notes[1].actor_ids = [member.pk, 99]
+    with CaptureQueriesContext(connection) as queries:
+        compiled.update_each(notes, ["actor_ids", "text", "created"])
+    assert len(queries) == 1
+    found = {n.pk: n for n in Notification.objects.filter(pk__in=[n.pk for n in notes])}
+    for note in notes:
+        again = found[note.pk]
+        assert (again.actor_ids, again.text, again.created) == (note.actor_ids, note.text, when)
+    compiled.update_each([], ["text"])  # nothing to write: no statement
