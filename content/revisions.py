@@ -92,9 +92,19 @@ TABLES_OF_CONTENTS: Shelf[Chapter] = Shelf()
 
 def table_of_contents(text: StudyText) -> list[Chapter]:
     """The text's chapters in order (retired ones left out), kept per revision."""
-    key = f"toc:{text.pk}:{text.revision}"
-    if found := TABLES_OF_CONTENTS.take([key]):
-        return found[key]
-    chapters = list(text.chapters.in_order().only("text", "number", "title"))
-    TABLES_OF_CONTENTS.put({key: chapters})
-    return chapters
+    return tables_of_contents([text])[text.pk]
+
+
+def tables_of_contents(texts: Iterable[StudyText]) -> dict[int, list[Chapter]]:
+    """Each text's ``table_of_contents``: those not kept yet in one query, however many."""
+    keys = {text.pk: f"toc:{text.pk}:{text.revision}" for text in texts}
+    found = TABLES_OF_CONTENTS.take(list(keys.values()))
+    missing = {pk: key for pk, key in keys.items() if key not in found}
+    if missing:
+        loaded: dict[str, list[Chapter]] = {key: [] for key in missing.values()}
+        chapters = Chapter.objects.filter(text_id__in=list(missing)).in_order()
+        for chapter in chapters.only("text", "number", "title"):
+            loaded[missing[chapter.text_id]].append(chapter)
+        TABLES_OF_CONTENTS.put(loaded)
+        found |= loaded
+    return {pk: found[key] for pk, key in keys.items()}

@@ -1,26 +1,34 @@
+from dataclasses import dataclass
+
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from .models import Chapter, ChapterQuerySet, Question, ReadingItem, StudyText
-from .revisions import table_of_contents
+from .models import Chapter, Question, ReadingItem, StudyText
+from .revisions import table_of_contents, tables_of_contents
 
 
-def _toc_prefetch() -> "Prefetch[str, ChapterQuerySet]":  # a generic for mypy only
-    return Prefetch("chapters", queryset=Chapter.objects.in_order().only("text", "number", "title"))
+@dataclass(frozen=True)
+class TextCard:
+    """A text with its contents (kept per revision: table_of_contents)."""
+
+    text: StudyText
+    chapters: list[Chapter]
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    texts = StudyText.objects.prefetch_related(_toc_prefetch())
-    return render(request, "content/home.html", {"texts": texts})
+    texts = list(StudyText.objects.all())
+    contents = tables_of_contents(texts)
+    cards = [TextCard(text, contents[text.pk]) for text in texts]
+    return render(request, "content/home.html", {"texts": cards})
 
 
 @require_safe
 def text_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    text = get_object_or_404(StudyText.objects.prefetch_related(_toc_prefetch()), slug=slug)
-    return render(request, "content/text.html", {"text": text})
+    text = get_object_or_404(StudyText, slug=slug)
+    return render(request, "content/text.html", {"text": text, "chapters": table_of_contents(text)})
 
 
 @require_safe

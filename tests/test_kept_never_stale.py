@@ -46,14 +46,18 @@ def test_a_chapter_renamed_in_the_admin_shows_in_every_chapter_s_contents(
     admin_client, client, shipped_text
 ):
     assert "Tragedy in China" in twice(client, chapter_url(shipped_text, 16))
+    text_url = reverse("content:text", args=[shipped_text.slug])
+    for contents in ("/", text_url):  # the home page's and the text's contents, kept too
+        assert "Tragedy in China" in twice(client, contents)
     fifteen = Chapter.objects.get(text=shipped_text, number=15)
     url = reverse("admin:content_chapter_change", args=[fifteen.pk])
     form = admin_client.get(url).context_data["adminform"].form  # the inline's management too
     data = {**form.initial, "title": "Tragedy in Shanghai", **_inline_management(admin_client, url)}
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    html = page(client.get(chapter_url(shipped_text, 16)))
-    assert "Tragedy in Shanghai" in html and "Tragedy in China" not in html
+    for url in (chapter_url(shipped_text, 16), "/", text_url):
+        html = page(client.get(url))
+        assert "Tragedy in Shanghai" in html and "Tragedy in China" not in html, url
 
 
 def _inline_management(admin_client, url: str) -> dict:
