@@ -15,7 +15,7 @@ from content.models import Question
 from studygroup.core import ratelimit
 from studygroup.discussion.models import Answer, Note
 from studygroup.groups import services as group_services
-from tests.project.helpers import run_django, start_django
+from tests.project.helpers import start_django
 
 pytestmark = pytest.mark.django_db
 
@@ -182,21 +182,6 @@ def via_proxy(client_ip: str, sent: str = "") -> dict:
 # ------------------------------------------------------- one count for every process
 
 
-@pytest.mark.parametrize(
-    ("redis", "backend"),
-    [("", "studygroup.core.cache.DatabaseCache"), ("redis://127.0.0.1:6379/0", "RedisCache")],
-)
-def test_the_cache_is_one_every_process_shares(redis, backend):
-    result = run_django(
-        "from django.core.cache import caches\n"
-        "backend = type(caches['default'])\n"
-        "print(f'{backend.__module__}.{backend.__name__}')\n",
-        DJANGO_REDIS_URL=redis,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith(backend)
-
-
 def test_the_test_database_has_the_cache_table(settings):
     # Django's test database creation runs createcachetable; counts land in its table.
     if "redis" in settings.CACHES["default"]["BACKEND"].lower():
@@ -210,19 +195,13 @@ def test_the_test_database_has_the_cache_table(settings):
 
 def shared_database_url(tmp_path: Path) -> str:
     """A database other processes can open: the test database on PostgreSQL, or else a
-    SQLite file with a cache table (the test database is in memory)."""
+    SQLite file (the test database is in memory), whose cache table the first process
+    makes."""
     if connection.vendor == "postgresql":
         db = connection.settings_dict
         login = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
         return f"postgres://{login}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    made = run_django(
-        "from django.core.management import call_command\ncall_command('createcachetable')\n",
-        DATABASE_URL=url,
-        DJANGO_REDIS_URL="",
-    )
-    assert made.returncode == 0, made.stderr
-    return url
+    return f"sqlite:///{tmp_path / 'shared.sqlite3'}"
 
 
 def redis_url() -> str:
@@ -234,33 +213,46 @@ def redis_url() -> str:
     return url
 
 
-@pytest.mark.parametrize("cache", ["database", "redis"])
-def test_a_limit_holds_across_processes(tmp_path, cache):
-    # Two app processes (as two gunicorn workers) try at once, 25 each, at a limit of 30:
-    # each counting for itself would let all 50 through, and a count that loses updates
-    # more than 30.
-    limit, each = 30, 25
+LIMIT, EACH = 30, 25
+
+
+@pytest.fixture(scope="module", params=["database", "redis"])
+def two_processes(request, tmp_path_factory) -> dict:
+    """Two app processes (as two gunicorn workers) try at once, 25 each, at a limit of 30;
+    each says which cache it counts in. Without Redis the cache is a database table. Run
+    once for both tests that read it."""
+    tmp_path = tmp_path_factory.mktemp("processes")
     key = secrets.token_hex(8)  # no other test's count, and none left from an earlier run
     go = tmp_path / "go"
     code = (
         "import os, time\n"
         "from django.conf import settings\n"
+        "from django.core.cache import caches\n"
+        "from django.core.management import call_command\n"
         "from studygroup.core import ratelimit\n"
-        f"settings.RATE_LIMITS = {{**settings.RATE_LIMITS, 'shared': ({limit}, 3600)}}\n"
+        "if os.environ.get('MAKE_CACHE_TABLE'):\n"
+        "    call_command('createcachetable')\n"
+        f"settings.RATE_LIMITS = {{**settings.RATE_LIMITS, 'shared': ({LIMIT}, 3600)}}\n"
         "settings.RATE_LIMITS_ENABLED = True\n"
         "ratelimit.over('shared', 'warm-up')  # connect before the start\n"
-        "print('ready', flush=True)\n"
+        "backend = type(caches['default'])\n"
+        "print('ready', f'{backend.__module__}.{backend.__name__}', flush=True)\n"
         f"while not os.path.exists({str(go)!r}):\n"
         "    time.sleep(0.001)\n"
-        f"print(sum(ratelimit.hit('shared', {key!r}) is None for _ in range({each})))\n"
+        f"print(sum(ratelimit.hit('shared', {key!r}) is None for _ in range({EACH})))\n"
     )
     env = {"DATABASE_URL": shared_database_url(tmp_path), "DJANGO_REDIS_URL": ""}
-    if cache == "redis":
+    if request.param == "redis":
         env["DJANGO_REDIS_URL"] = redis_url()
-    workers = [start_django(code, **env) for _ in range(2)]
+    workers, backends = [], []
     try:
-        for worker in workers:
-            assert worker.stdout.readline().strip() == "ready", worker.communicate()[1]
+        # The first one makes the SQLite file's cache table before the second starts.
+        for make_table in ("1" if connection.vendor == "sqlite" else "", ""):
+            worker = start_django(code, **env, MAKE_CACHE_TABLE=make_table)
+            workers.append(worker)
+            ready, _, backend = worker.stdout.readline().strip().partition(" ")
+            assert ready == "ready", worker.communicate()[1]
+            backends.append(backend)
         go.touch()
         results = [worker.communicate(timeout=60) for worker in workers]
     finally:
@@ -268,5 +260,20 @@ def test_a_limit_holds_across_processes(tmp_path, cache):
             worker.kill()
     for worker, (_, stderr) in zip(workers, results, strict=True):
         assert worker.returncode == 0, stderr
-    allowed = [int(stdout) for stdout, _ in results]
-    assert sum(allowed) == limit, allowed
+    return {
+        "cache": request.param,
+        "backends": backends,
+        "allowed": [int(stdout) for stdout, _ in results],
+    }
+
+
+def test_a_limit_holds_across_processes(two_processes):
+    # Each counting for itself would let all 50 through, and a count that loses updates
+    # more than 30.
+    assert sum(two_processes["allowed"]) == LIMIT, two_processes["allowed"]
+
+
+def test_the_cache_is_one_every_process_shares(two_processes):
+    expected = {"database": "studygroup.core.cache.DatabaseCache", "redis": "RedisCache"}
+    for backend in two_processes["backends"]:
+        assert backend.endswith(expected[two_processes["cache"]]), backend
