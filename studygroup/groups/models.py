@@ -3,7 +3,7 @@
 import secrets
 import uuid
 import zoneinfo
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from content.models import Chapter, Question, ReadingItem, StudyText
 from content.revisions import Shelf
+from studygroup.core import compiled
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
 
@@ -328,13 +329,35 @@ class Meeting(models.Model):
 
 
 class ReadingMarkQuerySet(models.QuerySet["ReadingMark"]):
-    def done(self) -> tuple[set[int], set[int]]:
-        """The ids of the chapters and of the readings ticked, in one query."""
-        chapters: set[int] = set()
-        readings: set[int] = set()
-        for chapter_id, reading_id in self.values_list("chapter_id", "reading_id"):
-            (chapters if chapter_id else readings).add(chapter_id or reading_id)
-        return chapters, readings
+    def done_by(self, *, membership_id: int = 0, user_id: int = 0) -> tuple[set[int], set[int]]:
+        """The ids of the chapters and of the readings ticked by one member in one group
+        (``membership_id``) or in all their groups (``user_id``), in one query: asked on the
+        dashboard, group and meeting pages, so compiled once."""
+        if membership_id:
+            values: compiled.Values = {"membership_id": membership_id}
+            return _split(compiled.rows("marks-of-membership", _marks_of_membership, values))
+        return _split(compiled.rows("marks-of-user", _marks_of_user, {"user_id": user_id}))
+
+
+def _split(rows: Iterable[tuple[int | None, int | None]]) -> tuple[set[int], set[int]]:
+    chapters: set[int] = set()
+    readings: set[int] = set()
+    for chapter_id, reading_id in rows:
+        if chapter_id:
+            chapters.add(chapter_id)
+        elif reading_id:
+            readings.add(reading_id)
+    return chapters, readings
+
+
+def _marks_of_membership(membership_id: int) -> models.QuerySet:
+    marks = ReadingMark.objects.filter(membership_id=membership_id)
+    return marks.values_list("chapter_id", "reading_id")
+
+
+def _marks_of_user(user_id: int) -> models.QuerySet:
+    marks = ReadingMark.objects.filter(membership__user_id=user_id)
+    return marks.values_list("chapter_id", "reading_id")
 
 
 class ReadingMark(models.Model):

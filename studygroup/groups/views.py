@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from studygroup.accounts.forms import SignupForm, ThrottledLoginForm
 from studygroup.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
 from studygroup.accounts.models import User
 from studygroup.accounts.sessions import BACKEND
-from studygroup.core import ratelimit
+from studygroup.core import compiled, ratelimit
 from studygroup.core.http import confirm_first, form_lives_on, safe_next
 
 from . import calendar, services
@@ -44,20 +44,14 @@ MARKABLE: dict[str, type[Chapter] | type[ReadingItem]] = {
 @login_required
 @require_safe
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
-    memberships = list(
-        Membership.objects.filter(user=request.user)
-        .select_related("group", "group__text")
-        .order_by("group__name")
-    )
+    memberships = compiled.objects("my-groups", _my_groups, {"user_id": request.user.pk})
     # The next meeting of every group, from their kept schedules.
     now = timezone.now()
     next_meeting: dict[int, Meeting] = {}
     for group_id, meetings in schedules([m.group for m in memberships]).items():
         if upcoming := next((m for m in meetings if not m.is_over(now)), None):
             next_meeting[group_id] = upcoming
-    marked_chapters, marked_readings = ReadingMark.objects.filter(
-        membership__user=request.user
-    ).done()
+    marked_chapters, marked_readings = ReadingMark.objects.done_by(user_id=request.user.pk)
     facilitated = [m.group_id for m in memberships if m.is_facilitator]
     pending = (
         JoinRequest.objects.filter(group__in=facilitated, state=JoinRequest.State.PENDING)
@@ -85,6 +79,11 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "marked_readings": marked_readings,
         },
     )
+
+
+def _my_groups(user_id: int) -> QuerySet[Membership]:
+    mine = Membership.objects.filter(user_id=user_id).select_related("group", "group__text")
+    return mine.order_by("group__name")
 
 
 @login_required
