@@ -409,21 +409,20 @@ def thread_page(
     here = standing(membership, question)
     page = ThreadPage(here)
     user_id = membership.user_id
-    answers = Answer.objects.filter(group=group, question=question).select_related("author")
-    if after_answer is not None:
-        last = Answer.objects.filter(group=group, question=question, pk=after_answer).first()
-        answers = answers.exclude(author_id=user_id)
-        if last is not None:
-            answers = answers.filter(
-                Q(created__gt=last.created) | Q(created=last.created, pk__gt=last.pk)
-            )
-    # The viewer's own answer leads the first page, whatever its date.
-    answers = answers.annotate(
-        mine=Case(
-            When(author_id=user_id, then=Value(0)), default=Value(1), output_field=IntegerField()
-        )
-    ).order_by("mine", "created", "id")
-    rows = list(answers if full else answers[: ANSWERS_PAGE + 1])
+    if after_answer is None and not full:  # the question's page: compiled once
+        values: compiled.Values = {"group_id": group.pk, "question_id": question.pk}
+        values["user_id"] = user_id
+        rows = compiled.objects("answers-first-page", _first_page, values)
+    else:
+        answers = _answers(group.pk, question.pk, user_id)
+        if after_answer is not None:
+            last = Answer.objects.filter(group=group, question=question, pk=after_answer).first()
+            answers = answers.exclude(author_id=user_id)
+            if last is not None:
+                answers = answers.filter(
+                    Q(created__gt=last.created) | Q(created=last.created, pk__gt=last.pk)
+                )
+        rows = list(answers if full else answers[: ANSWERS_PAGE + 1])
     more_after = None
     if not full and len(rows) > ANSWERS_PAGE:
         rows = rows[:ANSWERS_PAGE]
@@ -455,6 +454,19 @@ def thread_page(
     if after_answer is None and not full and visible:
         page.latest = latest(here, cards)
     return page
+
+
+def _answers(group_id: int, question_id: int, user_id: int) -> QuerySet[Answer]:
+    """The question's answers in the group, the viewer's own first, then by date."""
+    answers = Answer.objects.filter(group_id=group_id, question_id=question_id)
+    mine = Case(
+        When(author_id=user_id, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return answers.select_related("author").annotate(mine=mine).order_by("mine", "created", "id")
+
+
+def _first_page(group_id: int, question_id: int, user_id: int) -> QuerySet[Answer]:
+    return _answers(group_id, question_id, user_id)[: ANSWERS_PAGE + 1]
 
 
 def latest(here: Standing, cards: Cards) -> list[LatestCard]:
