@@ -120,11 +120,16 @@ class Standing:
     def may_see(self, answer: Answer) -> bool:
         return answer.author_id == self.membership.user_id or self.sees_others
 
+    @property
+    def only_author(self) -> int | None:
+        """Whose answers alone the member may read (their own, until answer-first lets
+        them see the others), or None for everyone's."""
+        return None if self.sees_others else self.membership.user_id
+
     def visible(self, answers):
         """The SQL face of ``may_see``: an answer queryset cut to what the member may read."""
-        if self.sees_others:
-            return answers
-        return answers.filter(author_id=self.membership.user_id)
+        author = self.only_author
+        return answers if author is None else answers.filter(author_id=author)
 
     def check_may_post(self) -> None:
         if self.locked:

@@ -469,6 +469,17 @@ def _first_page(group_id: int, question_id: int, user_id: int) -> QuerySet[Answe
     return _answers(group_id, question_id, user_id)[: ANSWERS_PAGE + 1]
 
 
+def _active_answers(
+    group_id: int, question_id: int, author_id: int | None = None
+) -> QuerySet[Answer, tuple[int]]:
+    """The most recently active answers, or those of ``author_id`` alone
+    (``Standing.only_author``)."""
+    answers = Answer.objects.filter(group_id=group_id, question_id=question_id)
+    if author_id is not None:
+        answers = answers.filter(author_id=author_id)
+    return answers.order_by("-last_activity").values_list("pk")[:LATEST_ANSWERS]
+
+
 def latest(here: Standing, cards: Cards) -> list[LatestCard]:
     """The newest comments this member may read, anywhere in the discussion.
 
@@ -477,11 +488,11 @@ def latest(here: Standing, cards: Cards) -> list[LatestCard]:
     rows read stay those the box could show however long the threads grow. Two queries: the
     answers, then their comments (compiled once per number of answers: core.compiled).
     """
-    active = here.visible(Answer.objects.filter(group=here.group, question=here.question))
-    answer_ids = list(
-        active.order_by("-last_activity").values_list("pk", flat=True)[:LATEST_ANSWERS]
-    )
-    values: compiled.Values = {"answer_ids": answer_ids}
+    which: compiled.Values = {"group_id": here.group.pk, "question_id": here.question.pk}
+    if (author := here.only_author) is not None:  # Standing.visible, compiled
+        which["author_id"] = author
+    active = compiled.rows(f"latest-answers:{len(which)}", _active_answers, which)
+    values: compiled.Values = {"answer_ids": [pk for (pk,) in active]}
     if not here.membership.is_facilitator:  # they read every live post: no author to name
         values["user_id"] = here.membership.user_id
     rows = compiled.rows(f"latest:{len(values)}", _latest_query, values)
