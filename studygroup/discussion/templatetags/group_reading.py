@@ -3,7 +3,9 @@ template: a template asks for it by name (templates are not imports), so content
 imports nothing of ours and names none of our models."""
 
 from django import template
+from django.db.models import QuerySet
 
+from studygroup.core import compiled
 from studygroup.groups.models import Membership
 
 register = template.Library()
@@ -16,9 +18,11 @@ def group_reading_links(context, chapter) -> dict:
     user = context["request"].user
     if not user.is_authenticated:
         return {"memberships": []}
-    memberships = (
-        Membership.objects.filter(user=user, group__text_id=chapter.text_id)
-        .select_related("group")
-        .order_by("group__name", "group_id")
-    )
-    return {"memberships": list(memberships), "chapter": chapter}
+    values: compiled.Values = {"user_id": user.pk, "text_id": chapter.text_id}
+    memberships = compiled.objects("groups-reading", _reading, values)
+    return {"memberships": memberships, "chapter": chapter}
+
+
+def _reading(user_id: int, text_id: int) -> QuerySet[Membership]:
+    mine = Membership.objects.filter(user_id=user_id, group__text_id=text_id)
+    return mine.select_related("group").order_by("group__name", "group_id")
