@@ -11,12 +11,14 @@ from studygroup.groups.progress import ProgressTable
 from .models import Answer
 
 
-def answered_tables(group: StudyGroup, meetings: list[Meeting]) -> list[ProgressTable]:
+def answered_tables(
+    group: StudyGroup, meetings: list[Meeting], members: list[Membership]
+) -> list[ProgressTable]:
     """Members against each meeting's questions, in two queries however many there are.
 
-    ``meetings`` come with their questions prefetched (``with_assignments``).
+    ``meetings`` come with their questions prefetched (``with_assignments``); ``members``
+    are the group's (``members_by_name``).
     """
-    members = list(Membership.objects.filter(group=group).by_name())
     answered = set(
         Answer.objects.filter(group=group, deleted__isnull=True).values_list(
             "author_id", "question_id"

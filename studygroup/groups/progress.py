@@ -16,12 +16,14 @@ class ProgressTable:
         return [sum(row[1][i] for row in self.rows) for i in range(len(self.columns))]
 
 
-def table_for(group: StudyGroup, meetings: list[Meeting]) -> list[ProgressTable]:
+def table_for(
+    group: StudyGroup, meetings: list[Meeting], members: list[Membership]
+) -> list[ProgressTable]:
     """One table per meeting, in two queries whatever the number of members or meetings.
 
-    ``meetings`` come with their assignments prefetched (``with_assignments``).
+    ``meetings`` come with their assignments prefetched (``with_assignments``); ``members``
+    are the group's (``members_by_name``).
     """
-    members = list(Membership.objects.filter(group=group).by_name())
     done = set(
         ReadingMark.objects.filter(membership__group=group).values_list(
             "membership_id", "chapter_id", "reading_id"

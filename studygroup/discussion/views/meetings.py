@@ -16,7 +16,14 @@ from studygroup.accounts.http import AuthenticatedHttpRequest
 from studygroup.core.cards import Card
 from studygroup.groups import progress
 from studygroup.groups.access import group_for_facilitator, group_for_member
-from studygroup.groups.models import JoinRequest, Meeting, Membership, ReadingMark, StudyGroup
+from studygroup.groups.models import (
+    JoinRequest,
+    Meeting,
+    Membership,
+    ReadingMark,
+    StudyGroup,
+    members_by_name,
+)
 
 from ..reports import answered_tables
 from ..rules import new_counts
@@ -101,7 +108,7 @@ def group_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     past = [m for m in reversed(meetings) if m.is_over(now)]
     news = _news(membership, meetings)
     marked_chapters, marked_readings = ReadingMark.objects.done_by(membership_id=membership.pk)
-    members = Membership.objects.filter(group=group).by_name()
+    members = members_by_name(group)
     pending_count = (
         group.join_requests.filter(state=JoinRequest.State.PENDING).count()
         if membership.is_facilitator
@@ -137,11 +144,12 @@ class MeetingProgress:
 
 def progress_of(group: StudyGroup, meetings: list[Meeting]) -> list[MeetingProgress]:
     """Both tables for each meeting, in four queries however many meetings and members."""
-    answered = answered_tables(group, meetings)
+    members = members_by_name(group)
+    answered = answered_tables(group, meetings, members)
     return [
         MeetingProgress(meeting, reading, answers if answers.columns else None)
         for meeting, reading, answers in zip(
-            meetings, progress.table_for(group, meetings), answered, strict=True
+            meetings, progress.table_for(group, meetings, members), answered, strict=True
         )
     ]
 
