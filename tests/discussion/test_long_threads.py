@@ -170,3 +170,26 @@ def test_posting_a_reply_stays_within_the_query_budget(
     assert len(statements) <= 8, "\n".join(statements)
     assert mia.pk not in {n.recipient_id for n in member.notifications.all()}
     assert member.notifications.get().text.startswith("Mia Member replied to your comment")
+
+
+def test_a_deep_reply_on_a_later_page_names_whom_it_answers(
+    group, membership, member, mia_membership, question
+):
+    """Its parent was shown on the page before, not in its own rows: still named."""
+    maxs = answer(membership, question)
+    chain, parent = [], None
+    for depth in range(COMMENTS_FIRST + 2):  # a chain deeper than the first screen
+        by = mia_membership if depth % 2 == 0 else membership
+        parent = comment(by, maxs, f"Depth {depth}", parent=parent)
+        chain.append(parent)
+    client = logged_in(member)
+    first = comments_shown(page(client.get(question_url(group, question))))
+    assert [pk for pk, _, _ in first] == [c.pk for c in chain[:COMMENTS_FIRST]]
+    more = reverse("discussion:comments_more", args=[group.slug, maxs.pk])
+    after = chain[COMMENTS_FIRST - 1].path
+    later = comments_shown(page(client.get(f"{more}?after={after}", headers=HTMX)))
+    assert [pk for pk, _, _ in later] == [c.pk for c in chain[COMMENTS_FIRST:]]
+    for offset, (_, _, html) in enumerate(later):
+        depth = COMMENTS_FIRST + offset  # its parent, at depth - 1, is Max's when depth is even
+        parent_name = "Max Member" if depth % 2 == 0 else "Mia Member"
+        assert f"replying to <bdi>{parent_name}</bdi>" in html
