@@ -247,3 +247,26 @@ def test_each_query_reads_rows_bounded_by_what_the_page_shows(
     answer(mia_membership, question)
     read = _rows_read_per_query(group, question, member)
     assert max(read.values()) <= 400, [(sql, n) for sql, n in read.items() if n > 400]
+
+
+def test_no_query_of_the_page_joins_comments_to_comments(
+    group, membership, mia_membership, question, member
+):
+    """The rows-read test above turns hashing off, so it cannot see the plan PostgreSQL
+    chose at scale when the first screens' comments were joined to their parents (to name
+    whom a deep reply answers): a hash of the whole comments table, 20,000 rows for a
+    10,000-comment thread. No query of the page joins the comments table to itself."""
+    on = answer(membership, question)
+    parent = None
+    for depth in range(7):  # deep enough for "replying to"
+        parent = comment(mia_membership if depth % 2 else membership, on, "Deep", parent=parent)
+    client = logged_in(member)
+    url = question_url(group, question)
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        html = page(client.get(url))
+    assert "replying to <bdi>" in html
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        if '"discussion_comment"' in sql.split(" FROM ", 1)[-1].split(" WHERE ", 1)[0]:
+            assert 'JOIN "discussion_comment"' not in sql, sql
