@@ -79,6 +79,11 @@ def _unread_of_topic(topic: str, recipients: list[int]) -> QuerySet[Notification
     return unread.select_for_update()  # what each line says is rewritten from what it said
 
 
+def _email_choices(user_ids: list[int]) -> QuerySet[User, tuple[int, str]]:
+    chosen = User.objects.filter(pk__in=user_ids).exclude(email="")
+    return chosen.values_list("pk", "email_choice")
+
+
 def _mail_later(
     user_ids: list[int],
     group_id: int,
@@ -89,10 +94,10 @@ def _mail_later(
 ) -> None:
     """Each e-mail queued, or the digest: as the members choose now (read afresh, not from
     the objects the request happened to load)."""
-    chosen = User.objects.filter(pk__in=user_ids).exclude(email="")
     each: list[int] = []
     daily: list[int] = []
-    for pk, choice in chosen.values_list("pk", "email_choice"):
+    # Compiled once per number of recipients (core.compiled): asked after every notification.
+    for pk, choice in compiled.rows("email-choices", _email_choices, {"user_ids": user_ids}):
         if choice == User.Email.EACH:
             each.append(pk)
         elif choice == User.Email.DAILY:
