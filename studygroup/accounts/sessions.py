@@ -10,6 +10,7 @@ but for how it loads the user.
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -46,7 +47,18 @@ def _user(pk: int) -> QuerySet[User]:
 
 
 class UserBackend(ModelBackend):
-    """Django's, loading the session's user by a query compiled once."""
+    """Django's, loading the session's user by a query compiled once.
+
+    Django's own backend stays listed after it for the sessions made before, which name it.
+    A wrong password must not go on to it: Django would check the password again, a second
+    hashing of every failed log-in (and of every guess). Raising ``PermissionDenied`` is
+    Django's way to end ``authenticate`` at a backend."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username, password, **kwargs)
+        if user is None and password is not None:
+            raise PermissionDenied("Wrong user name or password.")
+        return user
 
     def get_user(self, user_id: int) -> User | None:
         found = compiled.objects("session-user", _user, {"pk": int(user_id)})

@@ -7,6 +7,11 @@ from importlib import import_module
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.hashers import (
+    MD5PasswordHasher,
+    get_hashers,
+    get_hashers_by_algorithm,
+)
 from django.contrib.sessions.backends.cached_db import SessionStore as CacheSessionStore
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
@@ -74,3 +79,38 @@ def test_a_session_made_before_by_django_s_backend_still_signs_in(member):
     client.cookies[settings.SESSION_COOKIE_NAME] = store.session_key
     response = client.get(DASHBOARD)
     assert response.status_code == 200 and member.name in response.text
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The tests' hasher, counting the passwords it hashes (a check, or the stand-in hashing
+    Django does for a user name nobody has, so the two take the same time)."""
+
+    checked = 0
+
+    def encode(self, password, salt):
+        CountingHasher.checked += 1
+        return super().encode(password, salt)
+
+
+@pytest.mark.parametrize("username", ["max", "nobody-of-that-name"])
+def test_a_failed_log_in_hashes_the_password_once(client, member, settings, username):
+    """Django's backend, listed after ours for older sessions, is not asked again: a guess
+    costs the server one hashing, not two."""
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+    member.set_password("the-right-passphrase")
+    member.save(update_fields=["password"])
+    try:
+        CountingHasher.checked = 0
+        response = client.post("/accounts/login/", {"username": username, "password": "wrong"})
+        assert response.status_code == 200 and "correct" in response.text
+        checks = CountingHasher.checked
+        assert checks <= 1, checks
+        response = client.post(
+            "/accounts/login/", {"username": "max", "password": "the-right-passphrase"}
+        )
+        assert response.status_code == 302
+    finally:
+        get_hashers.cache_clear()
+        get_hashers_by_algorithm.cache_clear()
