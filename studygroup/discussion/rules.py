@@ -7,7 +7,7 @@ once a request; ``shown`` is what a viewer sees of one post; ``is_new`` whether 
 to them, and ``new_counts`` how many such posts each question holds for them.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -153,12 +153,36 @@ def standing(membership: Membership, question: Question) -> Standing:
     as long as the request, so it carries the memo."""
     memo = membership.__dict__.setdefault("_standings", {})
     if question.pk not in memo:
-        values: compiled.Values = {"group_id": membership.group_id, "question_id": question.pk}
-        found = compiled.objects("discussion-settings", _settings, values)
-        memo[question.pk] = Standing(
-            membership.group, question, membership, next(iter(found), None)
-        )
+        discussion = _discussion(membership.group_id, question.pk)
+        memo[question.pk] = Standing(membership.group, question, membership, discussion)
     return memo[question.pk]
+
+
+def know_standings(memberships: Sequence[Membership], question: Question) -> None:
+    """``standing`` for many members of one group at once (the readers of one post's
+    e-mails): the question's settings and, where answer-first applies, the members' own
+    answers, in two queries however many members, rather than up to two each."""
+    if not memberships:
+        return
+    group = memberships[0].group
+    discussion = _discussion(group.pk, question.pk)
+    found = {m.pk: Standing(group, question, m, discussion) for m in memberships}
+    asking = [s.membership.user_id for s in found.values() if s.answer_first]
+    answers = {}
+    if asking:
+        live = Answer.objects.filter(group=group, question=question, deleted__isnull=True)
+        answers = {a.author_id: a for a in live.filter(author_id__in=asking)}
+    for membership in memberships:
+        here = found[membership.pk]
+        if here.answer_first:
+            here.knows_my_answer(answers.get(membership.user_id))
+        membership.__dict__.setdefault("_standings", {})[question.pk] = here
+
+
+def _discussion(group_id: int, question_id: int) -> Discussion | None:
+    """The group's settings row for the question, if it has one (compiled once)."""
+    values: compiled.Values = {"group_id": group_id, "question_id": question_id}
+    return next(iter(compiled.objects("discussion-settings", _settings, values)), None)
 
 
 def _settings(group_id: int, question_id: int) -> QuerySet[Discussion]:

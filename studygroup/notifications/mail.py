@@ -15,7 +15,7 @@ from django.utils import timezone
 from studygroup.accounts.models import User
 from studygroup.core import compiled
 from studygroup.discussion.models import Answer, AnyPost, Comment, Note
-from studygroup.discussion.rules import text_for
+from studygroup.discussion.rules import know_standings, text_for
 from studygroup.groups.models import Membership, StudyGroup
 
 from .models import Notification
@@ -79,6 +79,9 @@ def notification_mails(
         for each in Membership.objects.filter(group=group, user__in=users):
             each.group = group
             memberships[each.user_id] = each
+        if not isinstance(found, Note):  # answer-first is about answers and their threads
+            question = found.question if isinstance(found, Answer) else found.answer.question
+            know_standings(list(memberships.values()), question)
     mails: list[Mail] = []
     for user in users:
         parts = [text]

@@ -241,3 +241,26 @@ def test_a_meeting_s_news_is_told_by_the_worker_not_in_the_request(
     worker_tells()
     told = Notification.objects.filter(kind=Notification.Kind.MEETING)
     assert {n.recipient.username for n in told} == {"fay", "max", "mia"}
+
+
+@pytest.mark.parametrize("readers", [2, 8])
+def test_one_post_s_e_mails_take_the_same_queries_however_many_read_them(
+    group, answer_first, question, membership, readers, django_assert_max_num_queries
+):
+    """Answer-first weighed for every reader (the question's settings, their answers) in a
+    fixed number of queries, not one or two a reader."""
+    from studygroup.groups.models import Membership
+    from studygroup.notifications.mail import notification_mails
+    from tests.support import make_user
+
+    people = [make_user(f"reader{n}", f"Reader {n}") for n in range(readers)]
+    mine = [Membership.objects.create(group=group, user=person) for person in people]
+    for each in mine[::2]:  # half have answered, so may read it
+        answer(each, question, "Mine.")
+    maxs = answer(membership, question, "Max's answer.")
+    with django_assert_max_num_queries(6):
+        mails = notification_mails(
+            [p.pk for p in people], group.pk, "News", "/x/", "", ["answer", maxs.pk]
+        )
+    quoted = {to for to, _, body in mails if "Max's answer." in body}
+    assert quoted == {p.email for p in people[::2]}, "only those who answered read it"
