@@ -277,18 +277,18 @@ def comment_rows(
     answers: Sequence[Answer], *, first: bool = False, after: str = "", limit: int | None = None
 ):
     """Comments of these answers in reading order, in one query: all of them, the first
-    screen of each thread, or (for one answer) ``limit`` after the path ``after``."""
-    if first and answers and not after and not limit:
+    screen of each thread (``first``), or (for one answer) ``limit`` after the path
+    ``after``."""
+    if not answers:
+        return []
+    if first:
         # Compiled once per number of answers (core.compiled): building the OR of ten
         # answers' ranges was a sixth of the question page.
         values: compiled.Values = {}
         for i, answer in enumerate(answers):
             values[f"answer_{i}"], values[f"path_{i}"] = answer.pk, answer.first_screen_path
         return _with_parents(compiled.rows(f"first-screens:{len(answers)}", _first_screens, values))
-    if first and answers:
-        rows = _first_screens_of([(a.pk, a.first_screen_path) for a in answers])
-    else:
-        rows = Comment.objects.filter(answer_id__in=[a.pk for a in answers])
+    rows = Comment.objects.filter(answer_id__in=[a.pk for a in answers])
     if after:
         rows = rows.filter(path__gt=after)
     found = rows.order_by("answer_id", "path").values_list(*COMMENT_COLUMNS)
@@ -312,19 +312,15 @@ def _with_parents(rows: list[tuple]) -> list[tuple]:
 
 
 def _first_screens(**values: int | str) -> QuerySet[Comment, tuple]:
-    ends = [(values[f"answer_{i}"], values[f"path_{i}"]) for i in range(len(values) // 2)]
-    return _first_screens_of(ends).order_by("answer_id", "path").values_list(*COMMENT_COLUMNS)
-
-
-def _first_screens_of(ends: list[tuple[int | str, int | str]]) -> QuerySet[Comment]:
     """Each answer's comments up to the path ending its first screen. Given as constants,
     the bounds are one range scan of the (answer, path) index per answer (PostgreSQL's
     BitmapOr); as a joined column, or beside an "answer in (...)" it would take instead,
     PostgreSQL reads the whole threads and filters."""
     bounds = Q()
-    for answer_id, path in ends:
-        bounds |= Q(answer_id=answer_id, path__lte=path)
-    return Comment.objects.filter(bounds)
+    for i in range(len(values) // 2):
+        bounds |= Q(answer_id=values[f"answer_{i}"], path__lte=values[f"path_{i}"])
+    rows = Comment.objects.filter(bounds).order_by("answer_id", "path")
+    return rows.values_list(*COMMENT_COLUMNS)
 
 
 def _by_answer(rows: list[tuple]) -> dict[int, list[tuple]]:
@@ -424,8 +420,11 @@ def thread_page(
     page = ThreadPage(here)
     user_id = membership.user_id
     if after_answer is None and not full:  # the question's page: compiled once
-        values: compiled.Values = {"group_id": group.pk, "question_id": question.pk}
-        values["user_id"] = user_id
+        values: compiled.Values = {
+            "group_id": group.pk,
+            "question_id": question.pk,
+            "user_id": user_id,
+        }
         rows = compiled.objects("answers-first-page", _first_page, values)
     else:
         answers = _answers(group.pk, question.pk, user_id)
@@ -457,7 +456,7 @@ def thread_page(
         url = reverse("discussion:question", args=[group.slug, question.pk])
         page.more_answers_url = f"{url}?after={more_after}"
     cards = Cards(here)
-    comments = comment_rows(visible, first=not full) if visible else []
+    comments = comment_rows(visible, first=not full)
     cards.quoting(visible, comments)
     threads = _by_answer(comments)
     for answer in visible:

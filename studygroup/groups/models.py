@@ -338,18 +338,21 @@ class Meeting(models.Model):
         return {"going": counts.get(True, 0), "not_going": counts.get(False, 0)}
 
 
-class ReadingMarkQuerySet(models.QuerySet["ReadingMark"]):
-    def done_by(self, *, membership_id: int = 0, user_id: int = 0) -> tuple[set[int], set[int]]:
-        """The ids of the chapters and of the readings ticked by one member in one group
-        (``membership_id``) or in all their groups (``user_id``), in one query: asked on the
-        dashboard, group and meeting pages, so compiled once."""
-        if membership_id:
-            values: compiled.Values = {"membership_id": membership_id}
-            return _split(compiled.rows("marks-of-membership", _marks_of_membership, values))
-        return _split(compiled.rows("marks-of-user", _marks_of_user, {"user_id": user_id}))
+Ticks = tuple[set[int], set[int]]  # chapter ids, reading ids
 
 
-def _split(rows: Iterable[tuple[int | None, int | None]]) -> tuple[set[int], set[int]]:
+def ticks(*, membership_id: int | None = None, user_id: int | None = None) -> Ticks:
+    """The ids of the chapters and of the readings ticked by one member in one group
+    (``membership_id``) or in all their groups (``user_id``), in one query compiled once:
+    the dashboard, group and meeting pages ask it."""
+    if membership_id is not None:
+        values: compiled.Values = {"membership_id": membership_id}
+        return _split(compiled.rows("ticks-of-membership", _ticks_of_membership, values))
+    assert user_id is not None
+    return _split(compiled.rows("ticks-of-user", _ticks_of_user, {"user_id": user_id}))
+
+
+def _split(rows: Iterable[tuple[int | None, int | None]]) -> Ticks:
     chapters: set[int] = set()
     readings: set[int] = set()
     for chapter_id, reading_id in rows:
@@ -360,12 +363,12 @@ def _split(rows: Iterable[tuple[int | None, int | None]]) -> tuple[set[int], set
     return chapters, readings
 
 
-def _marks_of_membership(membership_id: int) -> models.QuerySet:
+def _ticks_of_membership(membership_id: int) -> models.QuerySet:
     marks = ReadingMark.objects.filter(membership_id=membership_id)
     return marks.values_list("chapter_id", "reading_id")
 
 
-def _marks_of_user(user_id: int) -> models.QuerySet:
+def _ticks_of_user(user_id: int) -> models.QuerySet:
     marks = ReadingMark.objects.filter(membership__user_id=user_id)
     return marks.values_list("chapter_id", "reading_id")
 
@@ -377,8 +380,6 @@ class ReadingMark(models.Model):
     chapter = models.ForeignKey(Chapter, null=True, blank=True, on_delete=models.CASCADE)
     reading = models.ForeignKey(ReadingItem, null=True, blank=True, on_delete=models.CASCADE)
     marked = models.DateTimeField(default=timezone.now)
-
-    objects = ReadingMarkQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -32,7 +32,14 @@ from .forms import (
     MeetingForm,
     RoleForm,
 )
-from .models import JoinRequest, Meeting, Membership, ReadingMark, StudyGroup, schedules
+from .models import (
+    JoinRequest,
+    Meeting,
+    Membership,
+    StudyGroup,
+    schedules,
+    ticks,
+)
 
 AUDIT_SHOWN = 50  # recent changes on the members page; admins see them all
 MARKABLE: dict[str, type[Chapter] | type[ReadingItem]] = {
@@ -51,7 +58,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     for group_id, meetings in schedules([m.group for m in memberships]).items():
         if upcoming := next((m for m in meetings if not m.is_over(now)), None):
             next_meeting[group_id] = upcoming
-    marked_chapters, marked_readings = ReadingMark.objects.done_by(user_id=request.user.pk)
+    marked_chapters, marked_readings = ticks(user_id=request.user.pk)
     facilitated = [m.group_id for m in memberships if m.is_facilitator]
     pending = (
         JoinRequest.objects.filter(group__in=facilitated, state=JoinRequest.State.PENDING)

@@ -391,8 +391,7 @@ def post_told(event: str, kind: str, post_id: int, by_id: int, body_before: str 
     if post is None:
         return  # deleted before the worker came to it: nobody hears of it
     if event == "post_edited":
-        user = get_user_model().objects.filter(pk=by_id).first()
-        if user is not None:
+        if (user := _user(by_id)) is not None:
             post_edited(None, post=post, user=user, body_before=body_before)
         return
     # An author who has left the group tells nobody.

@@ -20,9 +20,9 @@ from studygroup.groups.models import (
     JoinRequest,
     Meeting,
     Membership,
-    ReadingMark,
     StudyGroup,
     members_by_name,
+    ticks,
 )
 
 from ..reports import answered_tables
@@ -107,7 +107,7 @@ def group_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     upcoming = [m for m in meetings if not m.is_over(now)]
     past = [m for m in reversed(meetings) if m.is_over(now)]
     news = _news(membership, meetings)
-    marked_chapters, marked_readings = ReadingMark.objects.done_by(membership_id=membership.pk)
+    marked_chapters, marked_readings = ticks(membership_id=membership.pk)
     members = members_by_name(group)
     pending_count = (
         group.join_requests.filter(state=JoinRequest.State.PENDING).count()
@@ -167,7 +167,7 @@ def meeting(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> Ht
             {"group": group, "membership": membership, "meeting": meeting},
             status=410,
         )
-    marked_chapters, marked_readings = ReadingMark.objects.done_by(membership_id=membership.pk)
+    marked_chapters, marked_readings = ticks(membership_id=membership.pk)
     mine = meeting.attendance.filter(membership=membership).values_list("going", flat=True)
     return render(
         request,
