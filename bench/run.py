@@ -225,10 +225,12 @@ def inproc(args, manifest: dict, what: str, static_root: str) -> dict:
 
 
 def peer_phase(args, manifest: dict, big: dict, static_root: str) -> dict:
-    """django-comments-xtd on the same tree, between two batches of our own renders."""
+    """django-comments-xtd on the same tree, between two batches of our own renders; on
+    PostgreSQL, in a database of its own, as each would be deployed."""
     tree = WORK / f"xtd-tree-{args.xtd_comments}.json"
+    recreate_database(args.pg, f"{args.db}_xtd")
     cmd = [PYTHON, str(ROOT / "bench" / "xtd_compare.py"), "--tree", str(tree)]
-    cmd += ["--runs", str(args.xtd_runs)]
+    cmd += ["--runs", str(args.xtd_runs), "--database-url", f"{args.pg}/{args.db}_xtd"]
     out = run(cmd, dict(os.environ), "xtd_compare")
     peer = json.loads([s for s in out.splitlines() if s.startswith("{")][-1])
     log("our render again, after xtd's: both sides share the machine's ups and downs")
@@ -247,6 +249,9 @@ def peer_phase(args, manifest: dict, big: dict, static_root: str) -> dict:
         "xtd_runs": peer["runs"],
         "xtd_version": peer["version"],
         "xtd_django": peer["django"],
+        "xtd_database": peer["database"],
+        "ours_bytes": ours["bytes"],
+        "xtd_bytes": peer["bytes"],
         "ratio": round(peer["median_ms"] / ours["median_ms"], 1),
     }
 

@@ -4,7 +4,7 @@ A yardstick for our own threaded-discussion rendering: how long does the maintai
 Django threaded-comments package, django-comments-xtd, take to render the same tree?
 
     python bench/xtd_compare.py --make-tree OUT.json --comments 1000 --max-depth 8 --seed 1
-    python bench/xtd_compare.py --tree TREE.json [--runs 15] [--venv DIR]
+    python bench/xtd_compare.py --tree TREE.json [--runs 15] [--venv DIR] [--database-url URL]
 
 TREE.json is a list of {"id", "parent_id", "author", "body", "created"} objects, ids
 increasing and parents before children. "depth" counts as in our discussion app: a
@@ -13,8 +13,10 @@ top-level comment has depth 0, a reply to it depth 1, and so on (xtd's ``level``
 The script builds (or reuses) a scratch virtualenv outside the repository, installs
 pinned versions of django-comments-xtd and its dependencies there with pip, then runs
 itself in that venv as a child process (``--child``) with an in-memory Django project
-configured in code. The child loads the tree through ``XtdComment.save()`` (which computes
-thread_id / parent_id / level / order), renders it with
+configured in code, on an in-memory SQLite database or, with ``--database-url
+postgres://...``, on a PostgreSQL database (made empty beforehand) as it would be deployed:
+each of its queries then pays its round trip. The child loads the tree through
+``XtdComment.save()`` (which computes thread_id / parent_id / level / order), renders it with
 ``{% load comments_xtd %}{% render_xtdcomment_tree for object %}`` and its default
 templates, checks that every comment made it into the HTML, and reports timings.
 
@@ -51,6 +53,8 @@ PINS = {
     "six": "1.17.0",
     "asgiref": "3.13.0",
     "sqlparse": "0.6.1",
+    # PostgreSQL, as it would be deployed (--database-url): the driver we run on ourselves.
+    "psycopg[binary]": "3.3.9",
 }
 PREFERRED_PYTHON = "/root/.pyenv/versions/3.12.1/bin/python"
 DEFAULT_VENV = "/tmp/xtd-bench-venv"
@@ -258,11 +262,24 @@ def child_main(args: argparse.Namespace) -> None:
     max_depth = validate_tree(tree)
     max_level = max(8, max_depth)
 
+    database = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+    if args.database_url:
+        from urllib.parse import urlsplit
+
+        url = urlsplit(args.database_url)
+        database = {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": url.path.lstrip("/"),
+            "USER": url.username or "",
+            "PASSWORD": url.password or "",
+            "HOST": url.hostname or "",
+            "PORT": str(url.port or ""),
+        }
     settings.configure(
         DEBUG=False,
         SECRET_KEY="xtd-bench-not-secret",
         ALLOWED_HOSTS=["testserver"],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        DATABASES={"default": database},
         INSTALLED_APPS=[
             "django.contrib.contenttypes",
             "django.contrib.auth",
@@ -393,6 +410,8 @@ def child_main(args: argparse.Namespace) -> None:
 
     result = {
         "package": "django-comments-xtd",
+        "database": connection.vendor,
+        "bytes": len(html.encode()),
         "version": django_comments_xtd.get_version(),
         "django": django.get_version(),
         "comments": len(tree),
@@ -435,6 +454,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="",
         help='extra render_xtdcomment_tree options, e.g. "allow_feedback allow_flagging"',
     )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="postgres://user@host:port/name, an empty database (default: SQLite in memory)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.runs < 1:
@@ -471,6 +495,7 @@ def main(argv: list[str] | None = None) -> None:
         str(python), "-I", str(Path(__file__).resolve()), "--child",
         "--tree", str(tree_path), "--runs", str(args.runs),
         "--authors", args.authors, "--tag-args", args.tag_args,
+        "--database-url", args.database_url,
     ]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="xtd-bench-") as scratch:
         try:
