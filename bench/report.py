@@ -10,6 +10,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from bench import soak, variants
 from bench.load import MAX_INFLIGHT, P95_LIMIT_MS, REQUEST_TIMEOUT
 from bench.pages import LABELS, PAGES
 from bench.servers import GUNICORN, ROOT
@@ -147,6 +148,14 @@ def targets(res: dict) -> list[dict]:
             text = f"{p['achieved_rps']} req/s, p95 {p['p95_ms']} ms, {p['errors']} errors"
             out.append(("the mixed load through PgBouncer (transaction mode), no errors", text,
                         p["errors"] == 0))  # fmt: skip
+    if sk := res.get("soak"):
+        out.append(soak.target(sk))
+    if st := res.get("settings"):
+        text = "; ".join(
+            f"{name.split(' (')[0]}: CPU x{r['cpu_ratio']}, p95 x{r['p95_ratio']}"
+            for name, r in st["variants"].items()
+        )
+        out.append(("server settings measured as ratios against the recipe", text, None))
     if r := res.get("rates"):
         text = f"{r['best_rps']} req/s" if r["best_rps"] else "none of the steps"
         what = f"highest rate with p95 < {P95_LIMIT_MS} ms at least {BEST_RATE_TARGET} req/s"
@@ -326,6 +335,10 @@ def report_markdown(res: dict) -> str:
                 ],
             ),
         ]
+    if sk := res.get("soak"):
+        lines += soak.markdown(sk)
+    if st := res.get("settings"):
+        lines += variants.markdown(st, a["workers"])
     if mem := res.get("memory"):
         idle, end = res.get("memory_idle") or mem, res.get("memory_end") or mem
         before = {p["pid"]: p for p in idle["processes"]}
@@ -482,6 +495,11 @@ def print_table(res: dict) -> None:
             f"memory: RSS {mem['total_rss_mb']} MB, PSS {mem['total_pss_mb']} MB over "
             f"{len(mem['processes'])} processes"
         )
+    if sk := res.get("soak"):
+        print(f"memory soak: {soak.target(sk)[1]}")
+    if st := res.get("settings"):
+        print(f"\nserver settings against the recipe ({st['rate']} req/s), variant / base:")
+        print("\n".join(variants.printed(st)))
     if (ag := res.get("against")) and ag.get("pages"):
         print(f"\nside by side with {ag['rev']} ({ag['commit']}): CPU ms/request, p50 ms")
         for key, row in ag["pages"].items():

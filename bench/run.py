@@ -34,7 +34,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as bench/run.py: the project root, for `bench.*`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import WORK, against, cpu, load, log, report
+from bench import WORK, against, cpu, load, log, report, soak, variants
 from bench.pages import growth_requests, page_requests
 from bench.servers import (
     ROOT,
@@ -50,7 +50,7 @@ PYTHON = sys.executable
 DOC = ROOT / "docs" / "benchmarks.md"
 TEXT_FILE = ROOT / "content" / "texts" / "russian-revolution-part-2.txt"
 
-PHASES = ["queries", "xtd", "pages", "growth", "mixed", "rates", "scaleout"]
+PHASES = ["queries", "xtd", "pages", "growth", "mixed", "rates", "soak", "settings", "scaleout"]
 # Each size and duration: its type, the default run's value, the --small run's, and help.
 OPTIONS = {
     "data set": {
@@ -73,11 +73,16 @@ OPTIONS = {
         "sequential": (int, 30, 10, "first loads per page per run"),
         "render-runs": (int, 15, 7, "our timed renders of the tree"),
         "xtd-runs": (int, 7, 3, "xtd's timed renders"),
-        "think": (float, 2.0, 2.0, "mean seconds between a member's actions"),
+        "think": (float, 1.0, 1.0, "mean seconds between a member's actions"),
         "mixed-duration": (float, 45, 15, "seconds of mixed load"),
         "rates": (str, "100,150,200,250,300,400", "100,150,200,300,400", "offered rates"),
         "step-duration": (float, 10, 5, "seconds per rate step"),
         "workers": (int, 4, 4, "gunicorn sync workers"),
+        "soak-rate": (int, 80, 80, "req/s offered through the memory soak"),
+        "soak-duration": (float, 600, 600, "seconds of the memory soak"),
+        "soak-step": (float, 30, 30, "seconds between the soak's memory readings"),
+        "settings-rate": (int, 80, 80, "req/s offered to each server setting compared"),
+        "settings-duration": (float, 10, 6, "seconds a run of each setting compared"),
     },
 }
 DATA_SET = [name for name in OPTIONS["data set"] if name != "xtd-comments"]  # bench_data's
@@ -279,6 +284,9 @@ def load_phases(server: Gunicorn, manifest: dict, args, res: dict) -> None:
     if "rates" in args.phases:
         cpu.phase(res, f"highest rate with p95 under {load.P95_LIMIT_MS} ms")
         res["rates"] = load.rate_search(server.port, manifest, args)
+    if "soak" in args.phases:
+        cpu.phase(res, f"memory soak: {args.soak_rate} req/s for {args.soak_duration:.0f} s")
+        res["soak"] = soak.soak(server.port, server.pid, manifest, args)
     res["memory_end"] = cpu.memory(server.pid)
     res.setdefault("memory", res["memory_end"])
     cpu.phase(res, "done")
@@ -422,13 +430,20 @@ def main(argv=None) -> None:
                     side.stop()
                 shutil.rmtree(their_static, ignore_errors=True)
             args.phases = [p for p in args.phases if p != "pages"]  # measured side by side
-        if {"pages", "growth", "mixed", "rates"} & set(args.phases):
+        if {"pages", "growth", "mixed", "rates", "soak"} & set(args.phases):
             server = Gunicorn(env, WORK / "gunicorn.log", args.workers, sync)
             log(f"gunicorn pid {server.pid} on {server.url}, {args.workers} sync workers")
             cpu.METER.server = server.pid
             task_worker = TaskWorker(env, WORK / "worker.log")  # the posts' news, as deployed
             try:
                 load_phases(server, manifest, args, res)
+            finally:
+                task_worker.stop()
+        if "settings" in args.phases:
+            cpu.phase(res, f"server settings, each against the recipe, {args.settings_rate} req/s")
+            task_worker = TaskWorker(env, WORK / "worker-settings.log")
+            try:
+                res["settings"] = variants.compare(env, manifest, args)
             finally:
                 task_worker.stop()
         if "scaleout" in args.phases:

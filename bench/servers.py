@@ -90,12 +90,12 @@ class Gunicorn:
 
     def __init__(
         self, env: dict[str, str], logfile: Path, workers: int = 2, args: list[str] = (),
-        ready_within: float = 60, cwd: Path = ROOT,
+        ready_within: float = 60, cwd: Path = ROOT, gunicorn: str = GUNICORN,
     ) -> None:  # fmt: skip
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.logfile = Path(logfile)
-        cmd = [GUNICORN, "studygroup.wsgi", "--bind", f"{HOST}:{self.port}"]
+        cmd = [gunicorn, "studygroup.wsgi", "--bind", f"{HOST}:{self.port}"]
         cmd += ["--workers", str(workers), *args]
         cmd += ["--no-control-socket"]  # not the shared ~/.gunicorn/gunicorn.ctl
         self.proc = start_group(cmd, env, self.logfile, cwd)

@@ -139,6 +139,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "options": f"-c statement_timeout={envint('DJANGO_DB_STATEMENT_TIMEOUT', '5000')}",
         }
     )
+    # psycopg's server-side binding (it prepares statements it runs often): off, as in
+    # Django; `make bench`'s settings phase measures it (docs/benchmarks.md).
+    if envbool("DJANGO_DB_SERVER_SIDE_BINDING", "0"):
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
     # Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction) a server
     # connection serves another client between transactions: nothing may outlive one. No
     # server-side cursors (Django's iterator() holds one open across transactions), no
@@ -146,6 +150,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # instead, README "Production"), and psycopg's client-side binding, Django's default,
     # prepares no statements.
     if envbool("DJANGO_DB_POOLED", "0"):
+        if DATABASES["default"]["OPTIONS"].get("server_side_binding"):
+            raise ImproperlyConfigured(
+                "DJANGO_DB_SERVER_SIDE_BINDING prepares statements, which a pooler in "
+                "transaction mode (DJANGO_DB_POOLED) hands to other clients: set one of them"
+            )
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
         del DATABASES["default"]["OPTIONS"]["options"]
 # A database that takes connections but never answers (frozen): a request is cut off after
