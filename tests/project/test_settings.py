@@ -61,3 +61,24 @@ def test_and_the_app_refuses_to_start(tmp_path):
     result = run_django("", DJANGO_DEBUG="flase")
     assert result.returncode != 0
     assert "DJANGO_DEBUG='flase'" in result.stderr.strip().splitlines()[-1]
+
+
+PG = "postgres://postgres@127.0.0.1:5432/studygroup"
+
+
+def test_server_side_binding_is_one_switch_and_off_by_default(monkeypatch):
+    options = read_settings(monkeypatch, DATABASE_URL=PG)["DATABASES"]["default"]["OPTIONS"]
+    assert "server_side_binding" not in options
+    on = read_settings(monkeypatch, DATABASE_URL=PG, DJANGO_DB_SERVER_SIDE_BINDING="1")
+    assert on["DATABASES"]["default"]["OPTIONS"]["server_side_binding"] is True
+
+
+def test_prepared_statements_behind_a_transaction_pooler_are_refused(monkeypatch):
+    """PgBouncer in transaction mode hands a server connection to other clients between
+    transactions, and with it the statements one client prepared: the start stops."""
+    with pytest.raises(ImproperlyConfigured, match="set one of them"):
+        read_settings(
+            monkeypatch, DATABASE_URL=PG, DJANGO_DB_POOLED="1", DJANGO_DB_SERVER_SIDE_BINDING="1"
+        )
+    pooled = read_settings(monkeypatch, DATABASE_URL=PG, DJANGO_DB_POOLED="1")
+    assert pooled["DATABASES"]["default"]["DISABLE_SERVER_SIDE_CURSORS"] is True
