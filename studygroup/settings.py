@@ -111,6 +111,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% url %} with its paths kept once a process (studygroup/core/paths.py).
+            "builtins": ["studygroup.core.templatetags.paths"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",

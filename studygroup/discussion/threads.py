@@ -17,14 +17,13 @@ from html import unescape
 
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from content.models import Question
 from studygroup.accounts.models import User
-from studygroup.core import compiled
+from studygroup.core import compiled, paths
 from studygroup.core.cards import Card, Escaped
 from studygroup.core.times import Moment
 from studygroup.groups.models import Membership, StudyGroup
@@ -69,6 +68,7 @@ class CommentCard(Card):
 class AnswerCard(Card):
     pk: int
     anchor: str  # "answer-12"
+    form_id: str  # "comment-on-12": its comment form (ids as text: a number is localised)
     author: str
     mine: bool
     when: Moment
@@ -189,7 +189,7 @@ class Cards:
 
     def _url(self, name: str, pk: int) -> SafeString:
         # A slug and a number: nothing in it to escape (see CommentCard).
-        return SafeString(reverse(f"discussion:{name}", args=[self.slug, pk]))
+        return SafeString(paths.reverse(f"discussion:{name}", args=(self.slug, pk)))
 
     def comments_url(self, answer_id: int) -> str:
         """Where comments on the answer are posted; "" while the question is locked."""
@@ -252,6 +252,7 @@ class Cards:
         return AnswerCard(
             pk=pk,
             anchor=SafeString(f"answer-{pk}"),
+            form_id=SafeString(f"comment-on-{pk}"),
             author=answer.author.name if answer.author else FORMER,
             mine=answer.author_id == self.viewer.user_id,
             when=Moment.of(answer.created, self.now),
@@ -453,7 +454,7 @@ def thread_page(
         )
         more_after = None
     if more_after is not None:
-        url = reverse("discussion:question", args=[group.slug, question.pk])
+        url = paths.reverse("discussion:question", args=(group.slug, question.pk))
         page.more_answers_url = f"{url}?after={more_after}"
     cards = Cards(here)
     comments = comment_rows(visible, first=not full)
