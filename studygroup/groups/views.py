@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Now
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -61,17 +62,11 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     marked_chapters, marked_readings = ticks(user_id=request.user.pk)
     facilitated = [m.group_id for m in memberships if m.is_facilitator]
     pending = (
-        JoinRequest.objects.filter(group__in=facilitated, state=JoinRequest.State.PENDING)
-        .select_related("group", "user")
-        .order_by("created")
+        compiled.objects("pending-for", _pending_for, {"group_ids": facilitated})
+        if facilitated
+        else []
     )
-    my_requests = (
-        JoinRequest.objects.filter(
-            user=request.user, created__gte=timezone.now() - timedelta(days=30)
-        )
-        .exclude(state=JoinRequest.State.APPROVED)
-        .select_related("group")
-    )
+    my_requests = compiled.objects("my-requests", _my_requests, {"user_id": request.user.pk})
     rows = []
     for m in memberships:
         rows.append({"membership": m, "group": m.group, "meeting": next_meeting.get(m.group_id)})
@@ -86,6 +81,17 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "marked_readings": marked_readings,
         },
     )
+
+
+def _pending_for(group_ids: list[int]) -> QuerySet[JoinRequest]:
+    waiting = JoinRequest.objects.filter(group__in=group_ids, state=JoinRequest.State.PENDING)
+    return waiting.select_related("group", "user").order_by("created")
+
+
+def _my_requests(user_id: int) -> QuerySet[JoinRequest]:
+    # The last 30 days by the database's clock: a constant of the query compiled once.
+    recent = JoinRequest.objects.filter(user_id=user_id, created__gte=Now() - timedelta(days=30))
+    return recent.exclude(state=JoinRequest.State.APPROVED).select_related("group")
 
 
 def _my_groups(user_id: int) -> QuerySet[Membership]:

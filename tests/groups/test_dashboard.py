@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from studygroup.discussion.models import Answer, Comment
 from studygroup.groups import services
-from studygroup.groups.models import Meeting, Membership, ReadingMark, StudyGroup
+from studygroup.groups.models import JoinRequest, Meeting, Membership, ReadingMark, StudyGroup
 from studygroup.notifications.models import Notification
 from tests.support import (
     chapter,
@@ -85,6 +85,15 @@ def test_requester_sees_their_request_waiting(group, join_request, requester, me
     assert "Your request to join <strong>Tuesday Readers</strong> is waiting" in html
     # A plain member of the group is not asked to decide.
     assert "Rita Requester" not in page(logged_in(member).get(DASHBOARD))
+
+
+@pytest.mark.parametrize(("days", "shown"), [(29, True), (31, False)])
+def test_a_declined_request_is_told_for_thirty_days(group, join_request, requester, days, shown):
+    JoinRequest.objects.filter(pk=join_request.pk).update(
+        state=JoinRequest.State.DECLINED, created=timezone.now() - timedelta(days=days)
+    )
+    html = page(logged_in(requester).get(DASHBOARD))
+    assert ("Your request to join <strong>Tuesday Readers</strong> was declined" in html) is shown
 
 
 def test_start_a_group(facilitator, shipped_text):
