@@ -137,7 +137,8 @@ def targets(res: dict) -> list[dict]:
     if sc := res.get("scaleout"):
         b = sc["balanced"]
         text = (
-            f"{b['achieved_rps']} req/s, p95 {b['p95_ms']} ms, {b['errors']} errors; "
+            f"{b['achieved_rps']} of {b['offered_rps']} req/s offered, p95 {b['p95_ms']} ms, "
+            f"{b['errors']} errors; "
             f"each server answered {' and '.join(map(str, sc['served_200']))}"
         )
         out.append(
@@ -145,7 +146,10 @@ def targets(res: dict) -> list[dict]:
              b["errors"] == 0 and min(sc["served_200"]) > 0)
         )  # fmt: skip
         if p := sc.get("pgbouncer"):
-            text = f"{p['achieved_rps']} req/s, p95 {p['p95_ms']} ms, {p['errors']} errors"
+            text = (
+                f"{p['achieved_rps']} of {p['offered_rps']} req/s offered, p95 {p['p95_ms']} ms, "
+                f"{p['errors']} errors"
+            )
             out.append(("the mixed load through PgBouncer (transaction mode), no errors", text,
                         p["errors"] == 0))  # fmt: skip
     if sk := res.get("soak"):

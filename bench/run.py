@@ -50,6 +50,7 @@ PYTHON = sys.executable
 DOC = ROOT / "docs" / "benchmarks.md"
 TEXT_FILE = ROOT / "content" / "texts" / "russian-revolution-part-2.txt"
 
+CORES = os.cpu_count() or 2
 PHASES = ["queries", "xtd", "pages", "growth", "mixed", "rates", "soak", "settings", "scaleout"]
 # Each size and duration: its type, the default run's value, the --small run's, and help.
 OPTIONS = {
@@ -77,7 +78,8 @@ OPTIONS = {
         "mixed-duration": (float, 45, 15, "seconds of mixed load"),
         "rates": (str, "100,150,200,250,300,400", "100,150,200,300,400", "offered rates"),
         "step-duration": (float, 10, 5, "seconds per rate step"),
-        "workers": (int, 4, 4, "gunicorn sync workers"),
+        "workers": (int, CORES, CORES, "gunicorn sync workers (one a core: README)"),
+        "scaleout-rate": (int, 80, 80, "req/s offered through the balancer and PgBouncer"),
         "soak-rate": (int, 80, 80, "req/s offered through the memory soak"),
         "soak-duration": (float, 600, 600, "seconds of the memory soak"),
         "soak-step": (float, 30, 30, "seconds between the soak's memory readings"),
@@ -318,8 +320,9 @@ def scale_out(env: dict, manifest: dict, args, res: dict) -> None:
         balancer = Balancer([app.port for app in apps], workdir)
         running.append(balancer)
         cpu.phase(res, f"scale-out: 2 app servers x {each} workers behind HAProxy, mixed load")
-        load.mixed(balancer.port, manifest, args, WARM_UP, seed=5)  # fresh servers: warm
-        mixed = load.mixed(balancer.port, manifest, args, args.mixed_duration, seed=3)
+        rate = args.scaleout_rate
+        load.mixed(balancer.port, manifest, args, WARM_UP, seed=5, rate=rate)  # fresh: warm
+        mixed = load.mixed(balancer.port, manifest, args, args.mixed_duration, seed=3, rate=rate)
         served = [app.logfile.read_text(errors="replace").count('" 200 ') for app in apps]
         log(f"  {mixed['achieved_rps']} req/s, p95 {mixed['p95_ms']} ms, served {served}")
         res["scaleout"] = {"balanced": mixed, "served_200": served, "workers_each": each}
@@ -333,8 +336,10 @@ def scale_out(env: dict, manifest: dict, args, res: dict) -> None:
         pooled = {**shared, "DATABASE_URL": pooler.url, "DJANGO_DB_POOLED": "1"}
         server = Gunicorn(pooled, WORK / "gunicorn-pooled.log", args.workers, sync)
         cpu.phase(res, "through PgBouncer (transaction mode), mixed load")
-        load.mixed(server.port, manifest, args, WARM_UP, seed=6)
-        through = load.mixed(server.port, manifest, args, args.mixed_duration, seed=4)
+        load.mixed(server.port, manifest, args, WARM_UP, seed=6, rate=args.scaleout_rate)
+        through = load.mixed(
+            server.port, manifest, args, args.mixed_duration, seed=4, rate=args.scaleout_rate
+        )
         log(f"  {through['achieved_rps']} req/s, p95 {through['p95_ms']} ms")
         res["scaleout"]["pgbouncer"] = through
     finally:

@@ -27,13 +27,17 @@ SYNC = ["--worker-class", "sync", "--timeout", "60"]
 def variants(workers: int) -> dict[str, dict]:
     """Name -> what it changes: gunicorn's arguments, its worker count, the environment."""
     half = max(1, workers // 2)
+
+    def n(count: int) -> str:
+        return f"{count} worker{'s' if count != 1 else ''}"
+
     return {
-        f"gthread, {half} workers x 4 threads": {
+        f"gthread, {n(half)} x 4 threads": {
             "args": ["--worker-class", "gthread", "--threads", "4", "--timeout", "60"],
             "workers": half,
         },
-        f"sync, {half} workers": {"workers": half},
-        f"sync, {workers * 2} workers": {"workers": workers * 2},
+        f"sync, {n(half)}": {"workers": half},
+        f"sync, {n(workers * 2)}": {"workers": workers * 2},
         "a new database connection a request (DJANGO_CONN_MAX_AGE=0)": {
             "env": {"DJANGO_CONN_MAX_AGE": "0"}
         },
