@@ -462,3 +462,16 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership} {'going to' if self.going else 'not at'} {self.meeting}"
+
+
+def going(*, meeting_id: int, membership_id: int) -> bool | None:
+    """The member's answer to "are you coming?" (None: not given), in a query compiled once:
+    every meeting page asks it."""
+    values: compiled.Values = {"meeting_id": meeting_id, "membership_id": membership_id}
+    found = compiled.rows("going", _going, values)
+    return found[0][0] if found else None
+
+
+def _going(meeting_id: int, membership_id: int) -> models.QuerySet:
+    mine = Attendance.objects.filter(meeting_id=meeting_id, membership_id=membership_id)
+    return mine.values_list("going")

@@ -21,6 +21,7 @@ from studygroup.groups.models import (
     Meeting,
     Membership,
     StudyGroup,
+    going,
     members_by_name,
     ticks,
 )
@@ -168,7 +169,6 @@ def meeting(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> Ht
             status=410,
         )
     marked_chapters, marked_readings = ticks(membership_id=membership.pk)
-    mine = meeting.attendance.filter(membership=membership).values_list("going", flat=True)
     return render(
         request,
         "discussion/meeting.html",
@@ -180,7 +180,7 @@ def meeting(request: AuthenticatedHttpRequest, slug: str, meeting_id: int) -> Ht
             "marked_chapters": marked_chapters,
             "marked_readings": marked_readings,
             "progress": progress_of(group, [meeting])[0] if membership.is_facilitator else None,
-            "going": next(iter(mine), None),
+            "going": going(meeting_id=meeting.pk, membership_id=membership.pk),
         },
     )
 
