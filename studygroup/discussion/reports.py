@@ -3,8 +3,9 @@ meeting, and for everyone how many members answered each question."""
 
 from collections.abc import Iterable
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
+from studygroup.core import compiled
 from studygroup.groups.models import Meeting, Membership, StudyGroup
 from studygroup.groups.progress import ProgressTable
 
@@ -19,11 +20,7 @@ def answered_tables(
     ``meetings`` come with their questions prefetched (``with_assignments``); ``members``
     are the group's (``members_by_name``).
     """
-    answered = set(
-        Answer.objects.filter(group=group, deleted__isnull=True).values_list(
-            "author_id", "question_id"
-        )
-    )
+    answered = set(compiled.rows("answered-in-group", _answered, {"group_id": group.pk}))
     tables = []
     for meeting in meetings:
         questions = list(meeting.questions.all())
@@ -32,6 +29,11 @@ def answered_tables(
             table.rows.append((member, [(member.user_id, q.pk) in answered for q in questions]))
         tables.append(table)
     return tables
+
+
+def _answered(group_id: int) -> QuerySet[Answer, tuple[int, int]]:
+    live = Answer.objects.filter(group_id=group_id, deleted__isnull=True)
+    return live.values_list("author_id", "question_id")
 
 
 def answered_counts(group: StudyGroup, question_ids: Iterable[int]) -> dict[int, int]:

@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
+
+from studygroup.core import compiled
+
 from .models import Meeting, Membership, ReadingMark, StudyGroup
 
 
@@ -24,11 +28,7 @@ def table_for(
     ``meetings`` come with their assignments prefetched (``with_assignments``); ``members``
     are the group's (``members_by_name``).
     """
-    done = set(
-        ReadingMark.objects.filter(membership__group=group).values_list(
-            "membership_id", "chapter_id", "reading_id"
-        )
-    )
+    done = set(compiled.rows("marks-in-group", _marks, {"group_id": group.pk}))
     chapters_done = {(m, c) for m, c, r in done if c}
     readings_done = {(m, r) for m, c, r in done if r}
     tables = []
@@ -42,3 +42,8 @@ def table_for(
             table.rows.append((member, ticks))
         tables.append(table)
     return tables
+
+
+def _marks(group_id: int) -> QuerySet[ReadingMark, tuple[int, int | None, int | None]]:
+    marks = ReadingMark.objects.filter(membership__group_id=group_id)
+    return marks.values_list("membership_id", "chapter_id", "reading_id")
