@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 from content.models import Chapter, Question
 from studygroup.accounts.drafts import take_draft
 from studygroup.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
+from studygroup.core import compiled
 from studygroup.core.http import parse_id
 from studygroup.core.ratelimit import limited
 from studygroup.groups.access import group_for_facilitator, group_for_member
@@ -56,7 +57,6 @@ def _page_context(
 def question(request: AuthenticatedHtmxHttpRequest, slug: str, question_id: int) -> HttpResponse:
     group, membership = group_for_member(request, slug)
     q = question_for_group(group, question_id)
-    prefetch_related_objects([q], Prefetch("chapters", queryset=Chapter.objects.order_by("number")))
     after = request.GET.get("after")
     if after is not None:  # more answers: the same visit, what is new as the page said
         context = _page_context(group, membership, q, after_answer=parse_id(after))
@@ -67,7 +67,9 @@ def question(request: AuthenticatedHtmxHttpRequest, slug: str, question_id: int)
         since = services.visit_record(membership=membership, question=q)
         standing(membership, q).knows_new_since(since)
     context = _page_context(group, membership, q)
-    # The meetings that set it, by date: the header says when it is discussed.
+    # The chapters it concerns and the meetings that set it, by date: the header says them.
+    values: compiled.Values = {"question_id": q.pk}
+    context["question_chapters"] = compiled.objects("question-chapters", _chapters_of, values)
     context["meetings"] = [
         m for m in group.schedule() if any(x.pk == q.pk for x in m.questions.all())
     ]
@@ -105,6 +107,10 @@ def question_all(request: AuthenticatedHttpRequest, slug: str, question_id: int)
     return render(
         request, "discussion/question_all.html", _page_context(group, membership, q, full=True)
     )
+
+
+def _chapters_of(question_id: int) -> QuerySet[Chapter]:
+    return Chapter.objects.filter(questions=question_id).order_by("number")
 
 
 @login_required
