@@ -81,7 +81,7 @@ OPTIONS = {
         "workers": (int, CORES, CORES, "gunicorn sync workers (one a core: README)"),
         "scaleout-rate": (int, 80, 80, "req/s offered through the balancer and PgBouncer"),
         "soak-rate": (int, 80, 80, "req/s offered through the memory soak"),
-        "soak-duration": (float, 600, 600, "seconds of the memory soak"),
+        "soak-duration": (float, 600, 120, "seconds of the memory soak"),
         "soak-step": (float, 30, 30, "seconds between the soak's memory readings"),
         "settings-rate": (int, 80, 80, "req/s offered to each server setting compared"),
         "settings-duration": (float, 10, 6, "seconds a run of each setting compared"),
