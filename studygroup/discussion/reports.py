@@ -25,8 +25,10 @@ def answered_tables(
     for meeting in meetings:
         questions = list(meeting.questions.all())
         table = ProgressTable(meeting, questions)
+        ids = [q.pk for q in questions]
         for member in members:
-            table.rows.append((member, [(member.user_id, q.pk) in answered for q in questions]))
+            user_id = member.user_id
+            table.rows.append((member, [(user_id, q) in answered for q in ids]))
         tables.append(table)
     return tables
 

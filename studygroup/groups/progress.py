@@ -35,10 +35,12 @@ def table_for(
     for meeting in meetings:
         chapters, readings = list(meeting.chapters.all()), list(meeting.readings.all())
         table = ProgressTable(meeting, [*chapters, *readings])
+        # Ids once a table, not once a cell: a cell per member and column.
+        chapter_ids, reading_ids = [c.pk for c in chapters], [r.pk for r in readings]
         for member in members:
-            ticks = [(member.pk, c.pk) in chapters_done for c in chapters] + [
-                (member.pk, r.pk) in readings_done for r in readings
-            ]
+            m = member.pk
+            ticks = [(m, c) in chapters_done for c in chapter_ids]
+            ticks += [(m, r) in readings_done for r in reading_ids]
             table.rows.append((member, ticks))
         tables.append(table)
     return tables
