@@ -24,12 +24,10 @@ def answered_tables(
     tables = []
     for meeting in meetings:
         questions = list(meeting.questions.all())
-        table = ProgressTable(meeting, questions)
         ids = [q.pk for q in questions]
-        for member in members:
-            user_id = member.user_id
-            table.rows.append((member, [(user_id, q) in answered for q in ids]))
-        tables.append(table)
+        tables.append(
+            ProgressTable.filled(meeting, questions, ids, members, answered, member_key="user_id")
+        )
     return tables
 
 

@@ -1,5 +1,7 @@
 """The facilitators' view of reading progress: members against each meeting's assignments."""
 
+from collections.abc import Hashable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
@@ -15,6 +17,25 @@ class ProgressTable:
     columns: list = field(default_factory=list)  # chapters, then readings
     rows: list[tuple[Membership, list[bool]]] = field(default_factory=list)
 
+    @classmethod
+    def filled(
+        cls,
+        meeting: Meeting,
+        columns: list,
+        keys: Sequence[Hashable],
+        members: list[Membership],
+        done: AbstractSet[tuple[int, Hashable]],
+        *,
+        member_key: str = "pk",
+    ) -> "ProgressTable":
+        """``members`` against ``columns``: a cell is done when (the member's ``member_key``,
+        the column's key) is in ``done``. Keys are read once a table, not once a cell."""
+        table = cls(meeting, columns)
+        for member in members:
+            m = getattr(member, member_key)
+            table.rows.append((member, [(m, key) in done for key in keys]))
+        return table
+
     @property
     def done_counts(self) -> list[int]:
         return [sum(row[1][i] for row in self.rows) for i in range(len(self.columns))]
@@ -28,21 +49,14 @@ def table_for(
     ``meetings`` come with their assignments prefetched (``with_assignments``); ``members``
     are the group's (``members_by_name``).
     """
-    done = set(compiled.rows("marks-in-group", _marks, {"group_id": group.pk}))
-    chapters_done = {(m, c) for m, c, r in done if c}
-    readings_done = {(m, r) for m, c, r in done if r}
+    # A mark names a chapter or a reading: (chapter id, None) or (None, reading id).
+    marks = compiled.rows("marks-in-group", _marks, {"group_id": group.pk})
+    done = {(m, (c, r)) for m, c, r in marks}
     tables = []
     for meeting in meetings:
         chapters, readings = list(meeting.chapters.all()), list(meeting.readings.all())
-        table = ProgressTable(meeting, [*chapters, *readings])
-        # Ids once a table, not once a cell: a cell per member and column.
-        chapter_ids, reading_ids = [c.pk for c in chapters], [r.pk for r in readings]
-        for member in members:
-            m = member.pk
-            ticks = [(m, c) in chapters_done for c in chapter_ids]
-            ticks += [(m, r) in readings_done for r in reading_ids]
-            table.rows.append((member, ticks))
-        tables.append(table)
+        keys = [(c.pk, None) for c in chapters] + [(None, r.pk) for r in readings]
+        tables.append(ProgressTable.filled(meeting, [*chapters, *readings], keys, members, done))
     return tables
 
 

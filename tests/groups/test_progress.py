@@ -98,6 +98,12 @@ def test_progress_page_shows_the_tick(group, facilitator, member, membership, me
     assert progress_row(html, "Fay Facilitator") == ["not-done"] * 4
     assert "✓" in html
 
+    # A reading's tick lands in its own column, never in a chapter's with the same id.
+    second = meeting.readings.order_by("level", "position")[1]
+    logged_in(member).post(mark_url(group, "reading", second), {"done": "on"})
+    html = page(logged_in(facilitator).get(reverse("discussion:progress", args=[group.slug])))
+    assert progress_row(html, "Max Member") == ["done", "not-done", "not-done", "done"]
+
 
 def test_meeting_page_shows_the_table_to_facilitators_only(
     group, facilitator, member, membership, meeting

@@ -98,6 +98,10 @@ def question(request: AuthenticatedHtmxHttpRequest, slug: str, question_id: int)
     return render(request, "discussion/question.html", context)
 
 
+def _chapters_of(question_id: int) -> QuerySet[Chapter]:
+    return Chapter.objects.filter(questions=question_id).order_by("number")
+
+
 @login_required
 @require_safe
 def question_all(request: AuthenticatedHttpRequest, slug: str, question_id: int) -> HttpResponse:
@@ -107,10 +111,6 @@ def question_all(request: AuthenticatedHttpRequest, slug: str, question_id: int)
     return render(
         request, "discussion/question_all.html", _page_context(group, membership, q, full=True)
     )
-
-
-def _chapters_of(question_id: int) -> QuerySet[Chapter]:
-    return Chapter.objects.filter(questions=question_id).order_by("number")
 
 
 @login_required
