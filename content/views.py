@@ -1,10 +1,11 @@
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from . import compiled
 from .models import Chapter, Question, ReadingItem, StudyText
 from .revisions import table_of_contents, tables_of_contents
 
@@ -19,7 +20,9 @@ class TextCard:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    texts = list(StudyText.objects.all())
+    # Compiled once (content.compiled), as is the chapter below: building the query was
+    # more of these pages' time than running it.
+    texts = compiled.objects("content.home", lambda: StudyText.objects.all(), {})
     contents = tables_of_contents(texts)
     cards = [TextCard(text, contents[text.pk]) for text in texts]
     return render(request, "content/home.html", {"texts": cards})
@@ -33,9 +36,16 @@ def text_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def chapter_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    chapter = get_object_or_404(
-        Chapter.objects.select_related("text"), text__slug=slug, number=number
+    found = compiled.objects(
+        "content.chapter",
+        lambda slug, number: Chapter.objects.select_related("text").filter(
+            text__slug=slug, number=number
+        ),
+        {"slug": slug, "number": number},
     )
+    if not found:
+        raise Http404("No such chapter.")
+    chapter = found[0]
     # The whole table of contents, built once per revision of the text: it gives the
     # sidebar and previous / next.
     chapters = table_of_contents(chapter.text)

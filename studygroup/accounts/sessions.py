@@ -1,5 +1,5 @@
 """Who is asking, found on every request: the session and its user, each by a query
-compiled once (core.compiled). Built and compiled anew by the ORM, the two were 1.5 ms of
+compiled once (content.compiled). Built and compiled anew by the ORM, the two were 1.5 ms of
 every signed-in page's time, against 0.1 ms to run them.
 
 The session stores are Django's, but for how they find the row (``SESSION_ENGINE`` names
@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from studygroup.core import compiled
+from content import compiled
 
 from .models import User
 

@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from content import compiled
 from content.models import Paragraph, Question
-from studygroup.core import compiled
 from studygroup.groups.models import Membership, StudyGroup
 
 from .models import Answer, Comment, Note
@@ -53,7 +53,7 @@ def note_for_member(group: StudyGroup, note_id: int) -> Note:
     return note
 
 
-# A post's page or fragment loads the post first: each query compiled once (core.compiled).
+# A post's page or fragment loads the post first: each query compiled once (content.compiled).
 
 
 def _one[P: Answer | Comment | Note](

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count, QuerySet
 
-from studygroup.core import compiled
+from content import compiled
 from studygroup.groups.models import Meeting, Membership, StudyGroup
 from studygroup.groups.progress import ProgressTable
 

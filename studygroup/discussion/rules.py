@@ -25,8 +25,8 @@ from django.db.models import (
     Value,
 )
 
+from content import compiled
 from content.models import Question
-from studygroup.core import compiled
 from studygroup.core.errors import Refused
 from studygroup.groups.models import Membership, StudyGroup
 
@@ -308,7 +308,7 @@ def new_counts(membership: Membership, question_ids: Iterable[int]) -> dict[int,
         "question_ids": sorted(question_ids),
     }
     counts = {}
-    # Compiled once per number of questions (core.compiled): building it was most of a page.
+    # Compiled once per number of questions (content.compiled): building it was most of a page.
     for question_id, others_answers, on_others, on_mine, *openness in compiled.rows(
         "new_counts", _new_counts_query, values
     ):

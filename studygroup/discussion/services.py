@@ -16,9 +16,9 @@ from django.db.models import CharField, Count, F, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from content import compiled
 from content.models import Paragraph, Question
 from studygroup.accounts.models import User
-from studygroup.core import compiled
 from studygroup.core.errors import NotAllowed
 from studygroup.groups.audit import audit
 from studygroup.groups.models import AuditEvent, Membership, StudyGroup

@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from content import compiled
 from content.models import Question
 from studygroup.accounts.models import User
-from studygroup.core import compiled, paths
+from studygroup.core import paths
 from studygroup.core.cards import Card, Escaped
 from studygroup.core.times import Moment
 from studygroup.groups.models import Membership, StudyGroup
@@ -283,7 +284,7 @@ def comment_rows(
     if not answers:
         return []
     if first:
-        # Compiled once per number of answers (core.compiled): building the OR of ten
+        # Compiled once per number of answers (content.compiled): building the OR of ten
         # answers' ranges was a sixth of the question page.
         values: compiled.Values = {}
         for i, answer in enumerate(answers):
@@ -500,7 +501,7 @@ def latest(here: Standing, cards: Cards) -> list[LatestCard]:
     Sought among the most recently active answers (a comment bumps its answer's
     last_activity): the newest few of each, read from the (answer, created) index, so the
     rows read stay those the box could show however long the threads grow. Two queries: the
-    answers, then their comments (compiled once per number of answers: core.compiled).
+    answers, then their comments (compiled once per number of answers: content.compiled).
     """
     which: compiled.Values = {"group_id": here.group.pk, "question_id": here.question.pk}
     if (author := here.only_author) is not None:  # Standing.visible, compiled

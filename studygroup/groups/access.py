@@ -8,15 +8,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from content import compiled
 from studygroup.accounts.http import AuthenticatedHttpRequest
-from studygroup.core import compiled
 
 from .models import Membership, StudyGroup
 
 
 def group_for_member(request: AuthenticatedHttpRequest, slug: str) -> tuple[StudyGroup, Membership]:
     """The group and the viewer's membership; 404 to anyone outside it."""
-    # Every group page asks this first: compiled once (core.compiled).
+    # Every group page asks this first: compiled once (content.compiled).
     values: compiled.Values = {"slug": slug, "user_id": request.user.pk}
     found = compiled.objects("group-for-member", _membership, values)
     if not found:

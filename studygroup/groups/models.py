@@ -12,9 +12,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from content import compiled
 from content.models import Chapter, Question, ReadingItem, StudyText
 from content.revisions import Shelf
-from studygroup.core import compiled
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from studygroup.core import compiled
+from content import compiled
 
 from .models import Meeting, Membership, ReadingMark, StudyGroup
 

@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from content import compiled
 from content.models import Chapter, ReadingItem
 from studygroup.accounts.forms import SignupForm, ThrottledLoginForm
 from studygroup.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
 from studygroup.accounts.models import User
 from studygroup.accounts.sessions import BACKEND
-from studygroup.core import compiled, ratelimit
+from studygroup.core import ratelimit
 from studygroup.core.http import confirm_first, form_lives_on, safe_next
 
 from . import calendar, services

@@ -2,7 +2,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from studygroup.core import compiled
+from content import compiled
 
 from .models import Notification
 
@@ -19,7 +19,7 @@ def notifications(request: HttpRequest) -> dict:
 
 def unread_count(user_id: int) -> int:
     """The member's unread notifications: asked on every page with the bell, so compiled
-    once (core.compiled)."""
+    once (content.compiled)."""
     found = compiled.rows("unread-count", _unread, {"user_id": user_id})
     return found[0][0] if found else 0
 

@@ -12,8 +12,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from content import compiled
 from studygroup.accounts.models import User
-from studygroup.core import compiled
 from studygroup.discussion.models import Answer, AnyPost, Comment, Note
 from studygroup.discussion.rules import know_standings, text_for
 from studygroup.groups.models import Membership, StudyGroup
@@ -45,7 +45,7 @@ def _quoted(words: str) -> str:
 def post_of(kind: str, pk: int) -> AnyPost | None:
     """A post by its model's name ("answer", "comment", "note") and id, as the tasks carry
     it, with what the notification rules and the e-mails read of it; None once it is gone.
-    Every post told and mailed is loaded here: compiled once (core.compiled)."""
+    Every post told and mailed is loaded here: compiled once (content.compiled)."""
     found = compiled.objects(f"post-of:{kind}", _POSTS[kind], {"pk": pk})
     return found[0] if found else None
 

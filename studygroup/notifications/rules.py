@@ -16,8 +16,8 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
+from content import compiled
 from content.models import Question
-from studygroup.core import compiled
 from studygroup.discussion import events as discussion_events
 from studygroup.discussion.models import Answer, AnyPost, Comment, Note
 from studygroup.discussion.rules import standing

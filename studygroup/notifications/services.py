@@ -8,9 +8,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from content import compiled
 from content.models import Question
 from studygroup.accounts.models import User
-from studygroup.core import compiled
 from studygroup.discussion.models import AnyPost
 from studygroup.groups.models import Membership, StudyGroup
 
@@ -96,7 +96,7 @@ def _mail_later(
     the objects the request happened to load)."""
     each: list[int] = []
     daily: list[int] = []
-    # Compiled once per number of recipients (core.compiled): asked after every notification.
+    # Compiled once per number of recipients (content.compiled): asked after every notification.
     for pk, choice in compiled.rows("email-choices", _email_choices, {"user_ids": user_ids}):
         if choice == User.Email.EACH:
             each.append(pk)

@@ -5,7 +5,7 @@ imports nothing of ours and names none of our models."""
 from django import template
 from django.db.models import QuerySet
 
-from studygroup.core import compiled
+from content import compiled
 from studygroup.groups.models import Membership
 
 register = template.Library()

@@ -13,10 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from content import compiled
 from content.models import Chapter, Question
 from studygroup.accounts.drafts import take_draft
 from studygroup.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
-from studygroup.core import compiled
 from studygroup.core.http import parse_id
 from studygroup.core.ratelimit import limited
 from studygroup.groups.access import group_for_facilitator, group_for_member

@@ -4,8 +4,8 @@ The ORM builds and compiles its SQL anew at every call: for ``rules.new_counts``
 row per question with five correlated subqueries) that was 3 ms of a 10 ms page, while the
 database ran the SQL in 0.05 ms; a model loaded by its id with ``select_related`` costs
 0.3-2 ms to build and compile against 0.05 ms to run. Here the query is built once per shape
-with stand-in values (negative numbers no id can be, strings no slug can be, each its own),
-compiled, and kept; each call then sends that SQL with the real values put where the
+with stand-in values (numbers near two thousand million, strings no slug can be, each its
+own), compiled, and kept; each call then sends that SQL with the real values put where the
 stand-ins were. What comes back is what the ORM gives: ``rows`` the tuples of a
 ``values_list``, each column through its converters for this connection (a datetime on
 SQLite, a boolean); ``objects`` model instances, the related ones of ``select_related`` in
@@ -83,7 +83,9 @@ def _stand_ins(values: Values) -> dict[str, Any]:
     """A stand-in for each value (for a list, one for each item), all distinct."""
     out: dict[str, Any] = {}
     for i, (name, value) in enumerate(sorted(values.items())):
-        base = -1_000_000 * (i + 1)
+        # Large enough that no constant of a query is one, within a 32-bit column's range
+        # and positive: Django finds a negative value for a positive field matches nothing.
+        base = 2_000_000_000 - 1_000_000 * i
         if isinstance(value, str):
             out[name] = f"\x1fstand-in {name}\x1f"  # no slug or name has a control character
         elif isinstance(value, Sequence):
@@ -131,10 +133,20 @@ def _compile(key: str, build: Callable[..., QuerySet[Any, Any]], values: Values)
     return shape
 
 
+def _matches_nothing(value: int | str | Sequence[int]) -> bool:
+    """An empty list (an IN () that matches nothing), or a number no row can hold (an id
+    from a URL, 10**30, which the driver would refuse with an overflow, a 500)."""
+    if isinstance(value, int):
+        return not -(2**63) <= value < 2**63
+    if isinstance(value, str):
+        return False
+    return not value or any(not -(2**63) <= item < 2**63 for item in value)
+
+
 def _shape(key: str, build: Callable[..., QuerySet[Any, Any]], values: Values) -> _Shape | None:
     """The compiled query for this shape (``key``, the database, each list value's length),
-    or None when a list value is empty (an IN () that matches nothing)."""
-    if any(isinstance(v, Sequence) and not isinstance(v, str) and not v for v in values.values()):
+    or None when it matches nothing (``_matches_nothing``)."""
+    if any(_matches_nothing(v) for v in values.values()):
         return None
     lengths = tuple(
         (n, len(v))

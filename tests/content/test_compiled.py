@@ -1,12 +1,12 @@
-"""studygroup.core.compiled: a query compiled once per shape gives what the ORM gives."""
+"""content.compiled: a query compiled once per shape gives what the ORM gives."""
 
 import pytest
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
+from content import compiled
 from content.models import Chapter, StudyText
-from studygroup.core import compiled
 from studygroup.groups.models import Membership, StudyGroup
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +24,25 @@ def test_rows_are_the_orm_s_for_any_values(shipped_text, numbers):
     assert sorted(compiled.rows("test-chapters", chapters, values)) == sorted(
         chapters(shipped_text.pk, numbers)
     )
+
+
+@pytest.mark.parametrize("numbers", [[10**30], [15, 2**63], [-(2**63) - 1]])
+def test_a_number_no_row_can_hold_matches_nothing(shipped_text, numbers):
+    """An id from a URL or a form may be any length: no row has it, and no driver's
+    overflow makes it a 500."""
+    values: compiled.Values = {"text_id": shipped_text.pk, "numbers": numbers}
+    assert compiled.rows("test-chapters", chapters, values) == []
+
+
+def test_a_positive_field_compiles_with_its_stand_ins(shipped_text):
+    """Django finds nothing for a negative value of a positive field: the stand-ins are
+    positive, so a query on a chapter's number compiles."""
+    found = compiled.objects(
+        "test-chapter-number",
+        lambda text_id, number: Chapter.objects.filter(text_id=text_id, number=number),
+        {"text_id": shipped_text.pk, "number": 17},
+    )
+    assert [chapter.number for chapter in found] == [17]
 
 
 def test_compiled_once_a_shape_then_only_run(shipped_text, monkeypatch):
