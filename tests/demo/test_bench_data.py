@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from studygroup.discussion.models import Answer, Comment
+from studygroup.discussion.models import PATH_PENDING, Answer, Comment
 from studygroup.groups.models import StudyGroup
 
 # Comment ids come from the table's own sequence (nextval), as the bench builds them.
@@ -37,7 +37,7 @@ def test_it_builds_the_data_set_and_its_manifest(shipped_text, tmp_path, client)
     assert Answer.objects.filter(question_id=manifest["growth"][0]["question"]).count() == 12
     assert 1 <= len(manifest["mixed"]) <= 6  # as many plain members as the groups have
     # Reading order filled in after bulk_create: every comment has its path.
-    assert not Comment.objects.filter(path="").exists()
+    assert not Comment.objects.filter(path=PATH_PENDING).exists()
 
     # The sessions it writes are logged in: the load tools never log in.
     client.cookies["sessionid"] = manifest["mixed"][0]["session"]

@@ -193,7 +193,7 @@ def test_latest_activity_quotes_each_post_as_written(
     assert ": Is 1 &lt; 2?</li>" in latest
 
 
-SCANS = {"Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan"}
+SCANS = {"Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Index Scan", "Bitmap Heap Scan"}
 
 
 def _rows_read(plan: dict) -> int:
