@@ -135,7 +135,9 @@ class Comment(Post):
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
     )
     depth = models.PositiveIntegerField(default=0)
-    path = models.CharField(max_length=(PATH_SEGMENT + 1) * PATH_DEPTH, blank=True, default=PATH_PENDING)
+    path = models.CharField(
+        max_length=(PATH_SEGMENT + 1) * PATH_DEPTH, blank=True, default=PATH_PENDING
+    )
 
     class Meta:
         ordering = ["answer", "path"]
@@ -199,7 +201,9 @@ class Note(Post):
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
     )
     depth = models.PositiveIntegerField(default=0)
-    path = models.CharField(max_length=(PATH_SEGMENT + 1) * PATH_DEPTH, blank=True, default=PATH_PENDING)
+    path = models.CharField(
+        max_length=(PATH_SEGMENT + 1) * PATH_DEPTH, blank=True, default=PATH_PENDING
+    )
 
     class Meta:
         ordering = ["group", "paragraph", "path"]
