@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
@@ -106,7 +107,11 @@ def _compile(key: str, build: Callable[..., QuerySet[Any, Any]], values: Values)
             where[value] = _Place(name)
     queryset: Any = build(**stand)  # its private state is read below, as ModelIterable does
     compiler = queryset.query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # Django's range check threw a stand-in out: say which query
+        message = f"{key}: a stand-in is out of a field's range (a small integer?)"
+        raise ValueError(message) from None
     places = [_place(p, where) for p in params]
     taken = {(p.name, p.item) for p in places if p.name is not None}
     for name, value in stand.items():

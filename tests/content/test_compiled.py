@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from content import compiled
-from content.models import Chapter, StudyText
+from content.models import Chapter, ReadingItem, StudyText
 from studygroup.groups.models import Membership, StudyGroup
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +43,23 @@ def test_a_positive_field_compiles_with_its_stand_ins(shipped_text):
         {"text_id": shipped_text.pk, "number": 17},
     )
     assert [chapter.number for chapter in found] == [17]
+
+
+def test_a_field_too_small_for_the_stand_ins_is_named(shipped_text):
+    """On PostgreSQL a small-integer field's range has no room for a stand-in: the error
+    names the query that could not be compiled, where Django's EmptyResultSet would name
+    none. SQLite's integers are all 64-bit, and the query compiles."""
+
+    def levels(text_id: int, level: int):
+        return ReadingItem.objects.filter(text_id=text_id, level=level).values_list("pk")
+
+    values: compiled.Values = {"text_id": shipped_text.pk, "level": 1}
+    if connection.vendor == "postgresql":
+        with pytest.raises(ValueError, match="test-small-field"):
+            compiled.rows("test-small-field", levels, values)
+    else:
+        found = compiled.rows("test-small-field", levels, values)
+        assert sorted(found) == sorted(levels(shipped_text.pk, 1)) != []
 
 
 def test_compiled_once_a_shape_then_only_run(shipped_text, monkeypatch):
