@@ -141,11 +141,10 @@ def _compile(key: str, build: Callable[..., QuerySet[Any, Any]], values: Values)
 def _matches_nothing(value: int | str | Sequence[int]) -> bool:
     """An empty list (an IN () that matches nothing), or a number no row can hold (an id
     from a URL, 10**30, which the driver would refuse with an overflow, a 500)."""
-    if isinstance(value, int):
-        return not -(2**63) <= value < 2**63
     if isinstance(value, str):
         return False
-    return not value or any(not -(2**63) <= item < 2**63 for item in value)
+    numbers = [value] if isinstance(value, int) else value
+    return not numbers or any(not -(2**63) <= n < 2**63 for n in numbers)
 
 
 def _shape(key: str, build: Callable[..., QuerySet[Any, Any]], values: Values) -> _Shape | None:
@@ -218,6 +217,13 @@ def objects[M: Model](key: str, build: Callable[..., QuerySet[M, M]], values: Va
             setattr(obj, name, row[position])
         found.append(obj)
     return found
+
+
+def one[M: Model](key: str, build: Callable[..., QuerySet[M, M]], values: Values) -> M | None:
+    """The instance a query by a unique key finds (``objects``), or None: a page's object by
+    its id or slug, before its 404."""
+    found = objects(key, build, values)
+    return found[0] if found else None
 
 
 def update_each(objects: Sequence[Model], fields: list[str]) -> None:

@@ -36,16 +36,15 @@ def text_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def chapter_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    found = compiled.objects(
+    chapter = compiled.one(
         "content.chapter",
         lambda slug, number: Chapter.objects.select_related("text").filter(
             text__slug=slug, number=number
         ),
         {"slug": slug, "number": number},
     )
-    if not found:
+    if chapter is None:
         raise Http404("No such chapter.")
-    chapter = found[0]
     # The whole table of contents, built once per revision of the text: it gives the
     # sidebar and previous / next.
     chapters = table_of_contents(chapter.text)

@@ -27,9 +27,9 @@ def _session_row(store: db.SessionStore) -> Session | None:
     """The session's row while it has not expired, as Django's store finds it: a key with
     no row (or an expired one) is forgotten, so a new session gets a new key."""
     key = store.session_key
-    found = compiled.objects("session", _session, {"session_key": key}) if key else []
-    if found and found[0].expire_date > timezone.now():
-        return found[0]
+    found = compiled.one("session", _session, {"session_key": key}) if key else None
+    if found and found.expire_date > timezone.now():
+        return found
     store._session_key = None
     return None
 
@@ -61,5 +61,5 @@ class UserBackend(ModelBackend):
         return user
 
     def get_user(self, user_id: int) -> User | None:
-        found = compiled.objects("session-user", _user, {"pk": int(user_id)})
-        return found[0] if found and self.user_can_authenticate(found[0]) else None
+        user = compiled.one("session-user", _user, {"pk": int(user_id)})
+        return user if user and self.user_can_authenticate(user) else None

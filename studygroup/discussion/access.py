@@ -19,10 +19,10 @@ from .rules import standing
 def question_for_group(group: StudyGroup, question_id: int) -> Question:
     """One of the group's questions (the text's own or its own); 404 for any other."""
     values: compiled.Values = {"group_id": group.pk, "text_id": group.text_id, "pk": question_id}
-    found = compiled.objects("group-question", _question, values)
-    if not found:
+    question = compiled.one("group-question", _question, values)
+    if question is None:
         raise Http404("No such question.")
-    return found[0]
+    return question
 
 
 def _question(group_id: int, text_id: int, pk: int) -> QuerySet[Question]:
@@ -60,10 +60,10 @@ def _one[P: Answer | Comment | Note](
     key: str, build: Callable[[int, int], QuerySet[P]], group: StudyGroup, pk: int
 ) -> P:
     """The group's post by its id, or 404."""
-    found = compiled.objects(key, build, {"group_id": group.pk, "pk": pk})
-    if not found:
+    post = compiled.one(key, build, {"group_id": group.pk, "pk": pk})
+    if post is None:
         raise Http404("No such post.")
-    return found[0]
+    return post
 
 
 def _answer(group_id: int, pk: int) -> QuerySet[Answer]:

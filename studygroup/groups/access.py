@@ -18,10 +18,9 @@ def group_for_member(request: AuthenticatedHttpRequest, slug: str) -> tuple[Stud
     """The group and the viewer's membership; 404 to anyone outside it."""
     # Every group page asks this first: compiled once (content.compiled).
     values: compiled.Values = {"slug": slug, "user_id": request.user.pk}
-    found = compiled.objects("group-for-member", _membership, values)
-    if not found:
+    membership = compiled.one("group-for-member", _membership, values)
+    if membership is None:
         raise Http404("No such group.")
-    membership = found[0]
     membership.user = request.user  # the same row: no query to fetch it again
     return membership.group, membership
 

@@ -46,8 +46,7 @@ def post_of(kind: str, pk: int) -> AnyPost | None:
     """A post by its model's name ("answer", "comment", "note") and id, as the tasks carry
     it, with what the notification rules and the e-mails read of it; None once it is gone.
     Every post told and mailed is loaded here: compiled once (content.compiled)."""
-    found = compiled.objects(f"post-of:{kind}", _POSTS[kind], {"pk": pk})
-    return found[0] if found else None
+    return compiled.one(f"post-of:{kind}", _POSTS[kind], {"pk": pk})
 
 
 _POSTS: dict[str, Callable[..., QuerySet[Any, Any]]] = {

@@ -62,6 +62,15 @@ def test_a_field_too_small_for_the_stand_ins_is_named(shipped_text):
         assert sorted(found) == sorted(levels(shipped_text.pk, 1)) != []
 
 
+def test_one_is_the_instance_a_unique_key_finds_or_none(shipped_text):
+    def by_number(text_id: int, number: int):
+        return Chapter.objects.select_related("text").filter(text_id=text_id, number=number)
+
+    found = compiled.one("test-one", by_number, {"text_id": shipped_text.pk, "number": 17})
+    assert found is not None and (found.number, found.text.slug) == (17, shipped_text.slug)
+    assert compiled.one("test-one", by_number, {"text_id": shipped_text.pk, "number": 99}) is None
+
+
 def test_compiled_once_a_shape_then_only_run(shipped_text, monkeypatch):
     built = []
 
