@@ -20,7 +20,7 @@ from studygroup.discussion.models import COMMENTS_FIRST, Answer, Comment
 from studygroup.groups import services
 from studygroup.groups.models import Membership
 from studygroup.notifications.models import Notification
-from tests.support import PASSWORD, log_in, user, worker_tells
+from tests.support import PASSWORD, log_in, signed_in, user, worker_tells
 
 PHONE = {"width": 390, "height": 844}
 
@@ -177,7 +177,7 @@ def test_answer_first_then_comment_on_anothers_answer(
 ):
     answer_post(group, anna, question, ANNAS_ANSWER)
     page = new_page()
-    log_in(page, live_server, "boris")
+    signed_in(page, live_server, "boris")
     open_question(page, live_server, group, question)
 
     expect(page.get_by_role("status")).to_have_text(
@@ -256,12 +256,12 @@ def test_facilitator_hides_a_comment_and_the_thread_keeps_its_shape(
     reason = "Please keep to the text."
 
     annas_page = new_page()
-    log_in(annas_page, live_server, "anna")
+    signed_in(annas_page, live_server, "anna")
     open_question(annas_page, live_server, group, question)
     expect(comments_on(answer_by(annas_page, ANNA))).to_have_count(2)
 
     page = new_page()
-    log_in(page, live_server, "fran")
+    signed_in(page, live_server, "fran")
     open_question(page, live_server, group, question)
     boris_says = comment_saying(answer_by(page, ANNA), BORIS_COMMENT)
     with in_place(page):
@@ -287,7 +287,7 @@ def test_facilitator_hides_a_comment_and_the_thread_keeps_its_shape(
 
     # Boris still sees his own words, and why they are hidden.
     boris_page = new_page()
-    log_in(boris_page, live_server, "boris")
+    signed_in(boris_page, live_server, "boris")
     open_question(boris_page, live_server, group, question)
     his = comments_on(answer_by(boris_page, ANNA)).first
     expect(his).to_contain_text(BORIS_COMMENT)
@@ -298,7 +298,7 @@ def test_without_javascript_a_member_answers_and_replies(
     new_page, live_server, group, question, clara, boris_comment
 ):
     page = new_page(java_script_enabled=False)
-    log_in(page, live_server, "clara")
+    signed_in(page, live_server, "clara")
     open_question(page, live_server, group, question)
     expect(page.get_by_role("status")).to_contain_text("Answer first: 2 members have answered.")
 
@@ -338,7 +338,7 @@ def test_refused_posts_say_why_in_place_and_keep_the_form(
 
     # An empty comment: the browser itself stops a blank one, the server one of spaces.
     page = new_page()
-    log_in(page, live_server, "anna")
+    signed_in(page, live_server, "anna")
     open_question(page, live_server, group, question)
     boris_answer = answer_by(page, BORIS)
     with in_place(page):
@@ -366,7 +366,7 @@ def test_refused_posts_say_why_in_place_and_keep_the_form(
     too_long = ("All power to the soviets, said the posters that spring. " * 180).strip()
     assert len(too_long) > 10_000
     clara_page = new_page()  # Clara has not answered yet
-    log_in(clara_page, live_server, "clara")
+    signed_in(clara_page, live_server, "clara")
     open_question(clara_page, live_server, group, question)
     with in_place(clara_page):
         clara_page.get_by_label("Your answer", exact=True).fill(too_long)
@@ -409,7 +409,7 @@ def test_a_deep_reply_thread_fits_a_phone(new_page, live_server, group, question
         parent = comment_post(group, person, answers["anna"], body, parent=parent)
 
     phone = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    log_in(phone, live_server, "anna")
+    signed_in(phone, live_server, "anna")
     open_question(phone, live_server, group, question)
     thread = comments_on(answer_by(phone, ANNA))
     expect(thread).to_have_count(7)
@@ -433,7 +433,7 @@ def test_focus_moves_to_the_new_post_and_it_is_announced(
     new_page, live_server, group, question, answers, clara
 ):
     page = new_page()
-    log_in(page, live_server, "clara")
+    signed_in(page, live_server, "clara")
     open_question(page, live_server, group, question)
     expect(live_region(page)).to_have_count(1)
     expect(live_region(page)).to_have_text("")
@@ -479,7 +479,7 @@ def test_focus_moves_to_the_new_post_and_it_is_announced(
 def test_a_refused_comment_keeps_its_own_label(new_page, live_server, group, question, answers):
     # Fran has not answered (facilitators need not), so the page has her answer box too.
     page = new_page()
-    log_in(page, live_server, "fran")
+    signed_in(page, live_server, "fran")
     open_question(page, live_server, group, question)
     boris_answer = answer_by(page, BORIS)
     disclosure(boris_answer, "Comment on this answer").click()
@@ -500,7 +500,7 @@ def test_hiding_without_a_reason_says_why_in_place(
     new_page, live_server, group, question, boris_comment
 ):
     page = new_page()
-    log_in(page, live_server, "fran")
+    signed_in(page, live_server, "fran")
     open_question(page, live_server, group, question)
     boris_says = comment_saying(answer_by(page, ANNA), BORIS_COMMENT)
     with in_place(page):
@@ -526,7 +526,7 @@ def test_a_session_that_ends_mid_comment_keeps_the_text(
     typed = "Half an hour of typing that must survive the log-in."
     new_page.allow(r"\b401\b")  # the refused post, as the browser and htmx log it
     page = new_page(java_script_enabled=javascript)
-    log_in(page, live_server, "anna")
+    signed_in(page, live_server, "anna")
     open_question(page, live_server, group, question)
     boris_answer = answer_by(page, BORIS)
     disclosure(boris_answer, "Comment on this answer").click()
@@ -570,7 +570,7 @@ def test_a_member_chooses_the_daily_digest_and_its_link_lands_on_the_reply(
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # queued
     page = new_page()
-    log_in(page, live_server, "anna")
+    signed_in(page, live_server, "anna")
     page.goto(f"{live_server.url}/accounts/profile/")
     page.get_by_role("radio", name="A daily digest, in the morning").check()
     page.get_by_role("button", name="Save").click()
@@ -608,7 +608,7 @@ def test_a_notification_leads_to_a_comment_the_question_page_keeps_behind_show_m
     reply = comment_post(group, boris, answers["anna"], BORIS_COMMENT, parent=annas)
 
     page = new_page()
-    log_in(page, live_server, "anna")
+    signed_in(page, live_server, "anna")
     open_question(page, live_server, group, question)
     thread = answer_by(page, ANNA)
     expect(comments_on(thread)).to_have_count(COMMENTS_FIRST + 1)  # and the "more" line
@@ -640,7 +640,7 @@ def test_new_since_the_last_visit_is_counted_on_the_group_page_and_marked_once(
         group=group, starts_at=starts, ends_at=starts + timedelta(hours=1), questions=[question]
     )
     page = new_page()
-    log_in(page, live_server, "anna")
+    signed_in(page, live_server, "anna")
     open_question(page, live_server, group, question)
     expect(new_badge(page)).to_have_count(0)  # a first visit: nothing is new
 

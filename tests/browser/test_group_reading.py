@@ -19,7 +19,7 @@ from studygroup.discussion import services as discussion
 from studygroup.discussion.models import Answer
 from studygroup.groups import services
 from studygroup.groups.models import Membership
-from tests.support import log_in, user
+from tests.support import log_in, signed_in, user
 
 LONDON = ZoneInfo("Europe/London")  # a new group's default time zone
 CHINA = "15. Tragedy in China"
@@ -174,7 +174,7 @@ def test_member_cites_a_paragraph_in_an_answer_and_the_citation_leads_back_to_it
     cited = paragraph(group, 15, 11)
     opening = cited.body[:60]
     page = new_page(java_script_enabled=javascript)
-    log_in(page, live_server, "mo")
+    signed_in(page, live_server, "mo")
     page.goto(read_url(live_server, group, 15))
     page.get_by_role("link", name="Cite ¶15.11 in an answer").click()
 

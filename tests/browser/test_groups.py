@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from content.models import Chapter, Question
 from studygroup.groups import services
 from studygroup.groups.models import JoinRequest, Meeting, Membership, StudyGroup
-from tests.support import PASSWORD, log_in, user
+from tests.support import PASSWORD, log_in, signed_in, user
 
 LONDON = ZoneInfo("Europe/London")  # a new group's default time zone
 CHINA = "15. Tragedy in China"
@@ -141,7 +141,7 @@ def test_facilitator_starts_a_group_and_copies_its_invite_link(
 
 
 def test_newcomer_signs_up_through_the_invite_link_and_is_in(page, new_page, live_server, group):
-    log_in(page, live_server, "fran")
+    signed_in(page, live_server, "fran")
     link = invite_link(page, live_server, group)
 
     newcomer = new_page()
@@ -164,7 +164,7 @@ def test_newcomer_signs_up_through_the_invite_link_and_is_in(page, new_page, liv
 
 
 def test_with_approval_on_a_facilitator_approves_a_newcomer(page, new_page, live_server, group):
-    log_in(page, live_server, "fran")
+    signed_in(page, live_server, "fran")
     invite_link(page, live_server, group)
     page.get_by_label("A facilitator approves each request").check()
     page.get_by_role("button", name="Save").click()
@@ -351,7 +351,7 @@ def test_members_table_fits_320_pixels(new_page, live_server, django_user_model,
     long_name = "Maximiliane Featherstonehaugh-Cholmondeley"
     Membership.objects.create(group=group, user=user(django_user_model, "max", long_name))
     phone = new_page(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
-    log_in(phone, live_server, "fran")
+    signed_in(phone, live_server, "fran")
     phone.goto(f"{live_server.url}/groups/{group.slug}/members/")
     table = phone.get_by_role("table")
     expect(table.get_by_role("row")).to_have_count(4)  # the heading row and three members
@@ -387,7 +387,7 @@ def test_facilitator_moves_a_meeting_to_later_that_evening(page, live_server, me
 @pytest.mark.parametrize("javascript", [True, False], ids=["dialog", "no-js"])
 def test_cancelling_a_meeting_asks_first(new_page, live_server, meeting, javascript):
     page = new_page(java_script_enabled=javascript)
-    log_in(page, live_server, "fran")
+    signed_in(page, live_server, "fran")
     page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
     if javascript:
         page.once("dialog", lambda dialog: dialog.dismiss())  # "no": nothing happens
@@ -432,7 +432,7 @@ def test_members_hear_of_a_cancelled_meeting_and_their_calendars_drop_it(
     before = calendar_event(mo, address, meeting)
     assert "status" not in before
 
-    log_in(page, live_server, "fran")
+    signed_in(page, live_server, "fran")
     page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel this meeting").click()
@@ -495,7 +495,7 @@ def test_member_says_going_then_cant_make_it_and_the_facilitator_counts(
     expect(mo).to_have_url(f"{live_server.url}{meeting.get_absolute_url()}")
     expect(mo.get_by_text("1 going")).to_have_count(0)  # the count is the facilitators'
 
-    log_in(page, live_server, "fran")
+    signed_in(page, live_server, "fran")
     page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
     expect(page.locator("form.attendance")).to_contain_text("1 going, 1 can't make it")
 
@@ -512,7 +512,7 @@ def test_a_member_prints_the_meeting_pack(page, live_server, group, member, meet
         question=question,
         body="The alliance was the *policy*; silence inside it was its price.",
     )
-    log_in(page, live_server, "mo")
+    signed_in(page, live_server, "mo")
     page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
     page.get_by_role("link", name="The meeting pack").click()
     expect(page.get_by_role("heading", level=1, name=re.compile(r"^Meeting on "))).to_be_visible()

@@ -15,7 +15,7 @@ from content.models import Paragraph
 from studygroup.discussion import services as discussion
 from studygroup.discussion.models import Note
 from studygroup.groups.models import Membership
-from tests.support import log_in, user
+from tests.support import signed_in, user
 
 # A word no paragraph of the shipped text holds, so the search finds the note alone.
 MINE = "The alliance was a quagmire from the start: the workers paid for it."
@@ -60,7 +60,7 @@ def note_by(margin, name: str):
 def test_member_opens_the_margin_in_place_writes_a_note_and_finds_it_with_search(
     page, live_server, group, member, paragraph
 ):
-    log_in(page, live_server, "mo")
+    signed_in(page, live_server, "mo")
     page.goto(read_url(live_server, group))
     expect(page.get_by_role("heading", level=1)).to_have_text("Tragedy in China")
     page.evaluate("window.stillThisPage = true")
@@ -114,7 +114,7 @@ def test_without_javascript_the_margin_is_a_page_a_note_and_a_reply_are_posted_t
     new_page, live_server, group, member, paragraph
 ):
     page = new_page(java_script_enabled=False)
-    log_in(page, live_server, "mo")
+    signed_in(page, live_server, "mo")
     page.goto(read_url(live_server, group))
 
     margin_link(page, "Note").click()
@@ -170,7 +170,7 @@ def test_another_member_sees_the_note_and_its_citation_and_replies_in_place(
     )
     assert [c.paragraph for c in cited_by.citations.all()] == [paragraph]
 
-    log_in(page, live_server, "boris")
+    signed_in(page, live_server, "boris")
     page.goto(read_url(live_server, group))
     margin_link(page, "1 note · cited in 1").click()
     margin = page.locator("section.margin.open#margin-p2")
