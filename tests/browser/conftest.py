@@ -148,6 +148,7 @@ def new_page(request, browser, _kept_pages, live_server):
 
     def make(**options):
         options.setdefault("viewport", {"width": 1280, "height": 900})
+        options.setdefault("java_script_enabled", True)  # one key for the same options
         key = json.dumps(options, sort_keys=True)
         kept = _kept_pages.setdefault(key, [])
         context, page = kept.pop() if kept else (None, None)
@@ -181,7 +182,7 @@ def page(new_page):
 
 @pytest.fixture
 def phone_page(new_page):
-    return new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    return new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
 
 
 # The cast of the journeys: Fran facilitates "Tuesday Readers", Mo is in it. A journey file
