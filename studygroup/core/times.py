@@ -5,7 +5,7 @@ Written without humanize's per-call translation lookups: a long thread shows hun
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -22,8 +22,10 @@ class Moment(Card):
     ago: SafeString  # "just now", "5 minutes ago", "3 days ago", then the date
 
     @classmethod
-    def of(cls, when: datetime, now: datetime) -> "Moment":
-        local = timezone.localtime(when)
+    def of(cls, when: datetime, now: datetime, zone: tzinfo | None = None) -> "Moment":
+        """``when`` as of ``now``, shown in ``zone`` (the current time zone: a caller that
+        shows many looks it up once)."""
+        local = timezone.localtime(when, zone)
         return cls(
             SafeString(when.isoformat()),
             SafeString(_full(local)),
@@ -31,15 +33,23 @@ class Moment(Card):
         )
 
 
+# strftime's %b, as Python leaves it (the C locale), without strftime: a formatted date
+# was most of a Moment, and a long thread makes hundreds.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _full(local: datetime) -> str:
-    return f"{local.day} {local:%b %Y, %H:%M}"
+    return f"{_date(local)}, {local.hour:02d}:{local.minute:02d}"
+
+
+def _date(local: datetime) -> str:
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
 
 
 def ago(when: datetime, now: datetime, local: datetime | None = None) -> str:
     seconds = int((now - when).total_seconds())
     if seconds >= 7 * 86400:
-        local = local or timezone.localtime(when)
-        return f"{local.day} {local:%b %Y}"
+        return _date(local or timezone.localtime(when))
     for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
         if seconds >= size:
             n = seconds // size

@@ -159,6 +159,7 @@ class Cards:
         self.facilitator = viewer.is_facilitator
         self.open = not locked
         self.now = timezone.now()
+        self.zone = timezone.get_current_timezone()  # looked up once, not a time a post
         self.since = since  # what is new starts here (None: nothing is)
         self.names = Escaped()  # authors' names, escaped once a page
         self.revised: dict[tuple[str, int], list[Revised]] = {}
@@ -220,7 +221,7 @@ class Cards:
             indent=SafeString(indent),
             author=names[User.name_of(row[11], row[12])] if author_id else FORMER,
             replying_to=replying_to,
-            when=Moment.of(created, self.now),
+            when=Moment.of(created, self.now, self.zone),
             edited=edited is not None and see.text,
             body_html=mark_safe(body_html) if see.text else None,  # sanitised when saved
             notice=see.notice,
@@ -256,7 +257,7 @@ class Cards:
             form_id=SafeString(f"comment-on-{pk}"),
             author=answer.author.name if answer.author else FORMER,
             mine=answer.author_id == self.viewer.user_id,
-            when=Moment.of(answer.created, self.now),
+            when=Moment.of(answer.created, self.now, self.zone),
             edited=answer.edited is not None and see.text,
             body_html=mark_safe(answer.body_html) if see.text else None,
             notice=see.notice,
@@ -514,7 +515,7 @@ def latest(here: Standing, cards: Cards) -> list[LatestCard]:
     found = [
         LatestCard(
             author=User.name_of(display, username) if author_id else FORMER,
-            when=Moment.of(created, cards.now),
+            when=Moment.of(created, cards.now, cards.zone),
             excerpt=unescape(strip_tags(body_html.split(QUOTED, 1)[0])),  # not the quotes
             url=f"{cards._url('answer', answer_id)}#comment-{pk}",
             new=cards.is_new(created, author_id, None, hidden),  # readable: none deleted

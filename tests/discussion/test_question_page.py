@@ -2,7 +2,8 @@
 reading order, deep replies, and a query budget that holds however long the threads grow."""
 
 import itertools
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -10,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from studygroup.core.times import Moment
 from studygroup.discussion import services
 from studygroup.discussion.models import COMMENTS_FIRST, Answer, Comment
 from studygroup.groups.models import Membership
@@ -66,6 +68,46 @@ def test_answers_with_their_threads_in_reading_order(
     ]
     assert [pk for pk, _, _ in comments_shown(article(html, mias))] == [on_mias.pk]
     assert "Reply to the reply" in article(html, maxs)
+
+
+def test_each_post_says_when_in_words_and_on_hover_in_the_site_zone(
+    settings, group, membership, mia_membership, member, question
+):
+    settings.TIME_ZONE = "Europe/London"  # summer time in July: an hour ahead of UTC
+    maxs = answer(membership, question, "Max's answer.")
+    old = comment(mia_membership, maxs, "From the summer.")
+    recent = comment(mia_membership, maxs, "Just now, nearly.")
+    summer = datetime(2026, 7, 4, 17, 5, tzinfo=UTC)
+    Comment.objects.filter(pk=old.pk).update(created=summer)
+    Comment.objects.filter(pk=recent.pk).update(created=timezone.now() - timedelta(minutes=5))
+    Answer.objects.filter(pk=maxs.pk).update(created=timezone.now() - timedelta(days=3, hours=1))
+
+    html = article(page(logged_in(member).get(question_url(group, question))), maxs)
+    assert re.search(r'answered <time datetime="[^"]+" title="[^"]+">3 days ago</time>', html)
+    shown = {pk: markup for pk, _, markup in comments_shown(html)}
+    # A week on, the date; the hour on hover, in the site's zone; the instant for machines.
+    assert (
+        '<time datetime="2026-07-04T17:05:00+00:00" title="4 Jul 2026, 18:05">4 Jul 2026</time>'
+        in shown[old.pk]
+    )
+    assert re.search(r'<time datetime="[^"]+" title="[^"]+">5 minutes ago</time>', shown[recent.pk])
+
+
+@pytest.mark.parametrize(
+    ("before", "said"),
+    [
+        (timedelta(seconds=59), "just now"),
+        (timedelta(minutes=1), "1 minute ago"),
+        (timedelta(minutes=59, seconds=59), "59 minutes ago"),
+        (timedelta(hours=2), "2 hours ago"),
+        (timedelta(days=1), "1 day ago"),
+        (timedelta(days=6, hours=23), "6 days ago"),
+        (timedelta(days=7), "24 Dec 2026"),
+    ],
+)
+def test_how_long_ago_in_words(before, said):
+    now = datetime(2026, 12, 31, 12, 0, tzinfo=UTC)
+    assert Moment.of(now - before, now).ago == said
 
 
 def test_deep_replies_stop_indenting_and_say_whom_they_answer(
