@@ -13,12 +13,10 @@ see what is ``rules``' to say; this module asks it.
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from html import unescape
 
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from content import compiled
@@ -30,6 +28,7 @@ from studygroup.core.times import Moment
 from studygroup.groups.models import Membership, StudyGroup
 
 from .citations import QUOTED, Revised, revised
+from .markdown import text_of
 from .models import INDENT_LEVELS, Answer, Comment
 from .rules import Standing, is_new, readable_by, shown, standing
 
@@ -516,7 +515,7 @@ def latest(here: Standing, cards: Cards) -> list[LatestCard]:
         LatestCard(
             author=User.name_of(display, username) if author_id else FORMER,
             when=Moment.of(created, cards.now, cards.zone),
-            excerpt=unescape(strip_tags(body_html.split(QUOTED, 1)[0])),  # not the quotes
+            excerpt=text_of(body_html.split(QUOTED, 1)[0]),  # not the quotes
             url=f"{cards._url('answer', answer_id)}#comment-{pk}",
             new=cards.is_new(created, author_id, None, hidden),  # readable: none deleted
         )

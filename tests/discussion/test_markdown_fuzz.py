@@ -8,10 +8,12 @@ per tag rather than taken from the renderer's own constants, so a widened allowl
 """
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 import nh3
 import pytest
+from django.utils.html import strip_tags
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -153,6 +155,7 @@ def check(source: str) -> None:
     assert isinstance(html, str)
     assert_inert(html)
     assert sanitise(html) == html, "sanitising the output again changes it"
+    assert markdown.text_of(html) == unescape(strip_tags(html)), "its words, as Django reads them"
 
 
 @pytest.mark.parametrize(
@@ -217,3 +220,18 @@ def test_markdown_and_html_fragments_render_inert_and_stable(source):
 @pytest.mark.parametrize("source", CORPUS + ODDITIES)
 def test_the_xss_corpus_passes_the_stricter_checks(source):
     check(source)
+
+
+@settings(max_examples=examples(50), deadline=None)
+@given(st.text(max_size=80))
+@example('a "quoted" > b < c &amp; d')
+def test_a_post_quoting_any_passage_has_the_words_django_reads(passage_text):
+    """A citation's title and the quoted passage carry the text's own characters, quotes and
+    angle brackets included, into the stored HTML."""
+    passage = markdown.Passage("¶15.11", passage_text, "/groups/g/read/15/#p11")
+    citation = markdown.Citation("/groups/g/read/15/#p11", "¶15.11", [passage])
+    html, used = markdown.render_citing(
+        "As ¶15.11 says.", re.compile(r"¶15\.11"), {"¶15.11": citation}
+    )
+    assert used == {"¶15.11"}
+    assert markdown.text_of(html) == unescape(strip_tags(html))
