@@ -22,7 +22,7 @@ class TextCard:
 def home(request: HttpRequest) -> HttpResponse:
     # Compiled once (content.compiled), as is the chapter below: building the query was
     # more of these pages' time than running it.
-    texts = compiled.objects("content.home", lambda: StudyText.objects.all(), {})
+    texts = compiled.objects("content.home", StudyText.objects.all, {})
     contents = tables_of_contents(texts)
     cards = [TextCard(text, contents[text.pk]) for text in texts]
     return render(request, "content/home.html", {"texts": cards})

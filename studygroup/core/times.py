@@ -29,7 +29,7 @@ class Moment(Card):
         return cls(
             SafeString(when.isoformat()),
             SafeString(_full(local)),
-            SafeString(ago(when, now, local)),
+            SafeString(_ago(when, now, local)),
         )
 
 
@@ -46,10 +46,10 @@ def _date(local: datetime) -> str:
     return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
 
 
-def ago(when: datetime, now: datetime, local: datetime | None = None) -> str:
+def _ago(when: datetime, now: datetime, local: datetime) -> str:
     seconds = int((now - when).total_seconds())
     if seconds >= 7 * 86400:
-        return _date(local or timezone.localtime(when))
+        return _date(local)
     for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
         if seconds >= size:
             n = seconds // size

@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from studygroup.core.times import Moment
 from studygroup.discussion import services
 from studygroup.discussion.models import COMMENTS_FIRST, Answer, Comment
 from studygroup.groups.models import Membership
@@ -91,23 +90,6 @@ def test_each_post_says_when_in_words_and_on_hover_in_the_site_zone(
         in shown[old.pk]
     )
     assert re.search(r'<time datetime="[^"]+" title="[^"]+">5 minutes ago</time>', shown[recent.pk])
-
-
-@pytest.mark.parametrize(
-    ("before", "said"),
-    [
-        (timedelta(seconds=59), "just now"),
-        (timedelta(minutes=1), "1 minute ago"),
-        (timedelta(minutes=59, seconds=59), "59 minutes ago"),
-        (timedelta(hours=2), "2 hours ago"),
-        (timedelta(days=1), "1 day ago"),
-        (timedelta(days=6, hours=23), "6 days ago"),
-        (timedelta(days=7), "24 Dec 2026"),
-    ],
-)
-def test_how_long_ago_in_words(before, said):
-    now = datetime(2026, 12, 31, 12, 0, tzinfo=UTC)
-    assert Moment.of(now - before, now).ago == said
 
 
 def test_deep_replies_stop_indenting_and_say_whom_they_answer(
